@@ -1,0 +1,39 @@
+/**
+ * `npm test`: the japa suites under suites/ (unit and audit), with the spec
+ * reporter set explicitly, ending with the plain line `N passed, N failed`.
+ */
+import { assert } from '@japa/assert';
+import { configure, processCLIArgs, run } from '@japa/runner';
+import { spec } from '@japa/runner/reporters';
+import type { NamedReporterContract } from '@japa/runner/types';
+
+const tally = { passed: 0, failed: 0, skipped: 0 };
+
+const tallyReporter: NamedReporterContract = {
+  name: 'tally',
+  handler: (_runner, emitter) => {
+    emitter.on('test:end', (t) => {
+      if (t.isSkipped || t.isTodo) tally.skipped++;
+      else if (t.hasError) tally.failed++;
+      else tally.passed++;
+    });
+  },
+};
+
+processCLIArgs(process.argv.splice(2));
+configure({
+  suites: [
+    { name: 'unit', files: ['suites/unit/**/*.spec.ts'], timeout: 60_000 },
+    { name: 'audit', files: ['suites/audit/**/*.spec.ts'], timeout: 120_000 },
+  ],
+  plugins: [assert()],
+  reporters: { activated: ['spec', 'tally'], list: [spec(), tallyReporter] },
+  forceExit: false,
+});
+
+await run();
+// A failure outside any test (a hook, an unhandled rejection) sets the exit code without a failed test.
+if (process.exitCode === 1 && tally.failed === 0) tally.failed = 1;
+const skipped = tally.skipped ? `, ${tally.skipped} skipped` : '';
+console.log(`\n${tally.passed} passed, ${tally.failed} failed${skipped}`);
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,10 @@
+# The thin node-addon-api binding: converts arguments and results, no policy.
+file(GLOB FDA_ADDON_SRC ${CMAKE_CURRENT_LIST_DIR}/*.cc)
+if(FDA_ADDON_SRC)
+  add_library(fdaudit_addon SHARED ${FDA_ADDON_SRC} ${CMAKE_JS_SRC})
+  set_target_properties(fdaudit_addon PROPERTIES PREFIX "" SUFFIX ".node" OUTPUT_NAME "fdaudit")
+  target_include_directories(fdaudit_addon PRIVATE ${CMAKE_JS_INC} ${CMAKE_SOURCE_DIR}/node_modules/node-addon-api ${CMAKE_SOURCE_DIR}/native)
+  target_compile_definitions(fdaudit_addon PRIVATE NAPI_VERSION=8 NODE_ADDON_API_DISABLE_DEPRECATED NAPI_CPP_EXCEPTIONS)
+  target_compile_options(fdaudit_addon PRIVATE ${FDA_WARNINGS})
+  target_link_libraries(fdaudit_addon PRIVATE ${CMAKE_JS_LIB} fda_launch fda_variants)
+endif()

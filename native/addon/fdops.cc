@@ -1,0 +1,2 @@
+#include "parts.h"
+void RegisterFdOps(Napi::Env, Napi::Object) {}

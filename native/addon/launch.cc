@@ -1,0 +1,2 @@
+#include "parts.h"
+void RegisterLaunch(Napi::Env, Napi::Object) {}

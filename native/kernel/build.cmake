@@ -1,0 +1,1 @@
+# targets of native/kernel (filled in by its owner)

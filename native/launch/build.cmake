@@ -1,0 +1,1 @@
+# targets of native/launch (filled in by its owner)

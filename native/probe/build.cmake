@@ -1,0 +1,1 @@
+# targets of native/probe (filled in by its owner)

@@ -1,0 +1,1 @@
+# targets of native/variants (filled in by its owner)

@@ -1,0 +1,27 @@
+/** Bait kinds (DESIGN.md §5): fds opened in the launching process to see what crosses. */
+
+export const BAIT_KINDS = [
+  'file', 'dir', 'pipe', 'socketpair', 'tcp-listen', 'udp', 'eventfd', 'timerfd', 'epoll',
+  'memfd', 'inotify', 'high-fd', 'above-soft-limit', 'cloexec', 'passed',
+] as const;
+export type BaitKind = (typeof BAIT_KINDS)[number];
+
+export interface Bait {
+  kind: BaitKind;
+  /** Fd number in the launching process. */
+  fd: number;
+  /** Identity as the probe computes it for the same open file. */
+  identity: string;
+  /** readlink target in the parent (e.g. "pipe:[123]"). */
+  target: string;
+  /** 'absent' for everything but `passed`, which must cross where the launcher can pass fds. */
+  expected: 'absent' | 'present';
+}
+
+export interface BaitSet {
+  baits: Bait[];
+  /** Fds to hand to the launcher on purpose (the `passed` bait). */
+  keep: number[];
+  /** Closes every bait fd and restores any limit changed for `above-soft-limit`. Idempotent. */
+  close(): void;
+}

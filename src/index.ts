@@ -1,0 +1,8 @@
+/** fdaudit: what does a child process inherit? */
+export type * from './launch/types.ts';
+export type * from './probe/types.ts';
+export type * from './audit/types.ts';
+export type { BaitKind, Bait, BaitSet } from './bait/types.ts';
+export { BAIT_KINDS } from './bait/types.ts';
+export { KERNEL_IDS } from './kernels/types.ts';
+export type { KernelId } from './kernels/types.ts';

@@ -1,0 +1,51 @@
+/** Public shapes of the launcher API (DESIGN.md §5 "Library API"). */
+
+export type CloseStrategy = 'close_range' | 'proc' | 'poll' | 'loop';
+export const CLOSE_STRATEGIES: readonly CloseStrategy[] = ['close_range', 'proc', 'poll', 'loop'];
+
+export type RlimitPolicy = 'fd-setsize' | 'inherit' | { soft: number | 'unlimited'; hard?: number | 'unlimited' };
+
+export interface LaunchOptions {
+  /** Child environment; default: process.env. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** argv[0] seen by the child; default: the file as given. */
+  argv0?: string;
+  /** Entry i becomes fd i in the child; null closes slot i. Default [0, 1, 2]. */
+  stdio?: ReadonlyArray<number | null>;
+  /** Fds passed through at their own number (each >= stdio.length). */
+  keep?: readonly number[];
+  /** Default true. false closes nothing: every non-CLOEXEC fd leaks (a deliberate control). */
+  seal?: boolean;
+  rlimit?: RlimitPolicy;
+  /** 'auto' (default) or one strategy by name, for tests and benchmarks. */
+  closeStrategy?: 'auto' | CloseStrategy;
+  /** Signals blocked in the child at execve (names like 'SIGUSR1'). Default none. */
+  signalMask?: readonly string[];
+  /** Signals left ignored (SIG_IGN) in the child. Default none: every disposition is SIG_DFL. */
+  ignoreSignals?: readonly string[];
+}
+
+export interface LaunchSyncResult {
+  pid: number;
+  code: number | null;
+  signal: string | null;
+  /** Strategy that sealed the child; null when seal is false. */
+  closeStrategy: CloseStrategy | null;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface LaunchHandle {
+  pid: number;
+  closeStrategy: CloseStrategy | null;
+  exited: Promise<ExitStatus>;
+}
+
+/** The step of the launch that failed, as reported by the child or the parent. */
+export type LaunchStep =
+  | 'vfork' | 'sigaction' | 'fcntl' | 'dup2' | 'close_range' | 'close'
+  | 'setrlimit' | 'chdir' | 'sigprocmask' | 'execve' | 'posix_spawn' | 'fork';
