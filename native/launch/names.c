@@ -1,0 +1,34 @@
+/* Names of strategies and steps as they cross to JavaScript. */
+#include <string.h>
+
+#include "launch.h"
+
+static const char *const strategy_names[FDA_CLOSE__COUNT] = {
+  [FDA_CLOSE_NONE] = "none",   [FDA_CLOSE_AUTO] = "auto", [FDA_CLOSE_RANGE] = "close_range",
+  [FDA_CLOSE_PROC] = "proc",   [FDA_CLOSE_POLL] = "poll", [FDA_CLOSE_LOOP] = "loop",
+};
+
+static const char *const step_names[FDA_STEP__COUNT] = {
+  [FDA_STEP_NONE] = "none",          [FDA_STEP_VFORK] = "vfork",
+  [FDA_STEP_SIGACTION] = "sigaction", [FDA_STEP_FCNTL] = "fcntl",
+  [FDA_STEP_DUP2] = "dup2",          [FDA_STEP_CLOSE_RANGE] = "close_range",
+  [FDA_STEP_CLOSE] = "close",        [FDA_STEP_SETRLIMIT] = "setrlimit",
+  [FDA_STEP_CHDIR] = "chdir",        [FDA_STEP_SIGPROCMASK] = "sigprocmask",
+  [FDA_STEP_EXECVE] = "execve",      [FDA_STEP_POSIX_SPAWN] = "posix_spawn",
+};
+
+const char *fda_strategy_name(int strategy) {
+  if (strategy < 0 || strategy >= FDA_CLOSE__COUNT) return "unknown";
+  return strategy_names[strategy];
+}
+
+int fda_strategy_from_name(const char *name) {
+  for (int i = 0; i < FDA_CLOSE__COUNT; i++)
+    if (strcmp(strategy_names[i], name) == 0) return i;
+  return -1;
+}
+
+const char *fda_step_name(int step) {
+  if (step < 0 || step >= FDA_STEP__COUNT) return "unknown";
+  return step_names[step];
+}
