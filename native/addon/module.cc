@@ -6,6 +6,7 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterLaunch(env, exports);
   RegisterFdOps(env, exports);
+  RegisterProbe(env, exports);
   return exports;
 }
 

@@ -5,3 +5,4 @@
 
 void RegisterLaunch(Napi::Env env, Napi::Object exports);  // launch.cc: launchSync/spawn/watch
 void RegisterFdOps(Napi::Env env, Napi::Object exports);   // fdops.cc: bait fds, rlimits, signals
+void RegisterProbe(Napi::Env env, Napi::Object exports);   // probe.cc: fd description/identity shared with the probe

@@ -24,6 +24,8 @@ export interface LaunchOptions {
   signalMask?: readonly string[];
   /** Signals left ignored (SIG_IGN) in the child. Default none: every disposition is SIG_DFL. */
   ignoreSignals?: readonly string[];
+  /** Put the child in a new process group (setpgid(0, 0)), so a hung tree can be killed as one. */
+  processGroup?: boolean;
 }
 
 export interface LaunchSyncResult {

@@ -1,0 +1,2 @@
+#include "parts.h"
+void RegisterProbe(Napi::Env, Napi::Object) {}
