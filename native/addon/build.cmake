@@ -1,5 +1,5 @@
 # The thin node-addon-api binding: converts arguments and results, no policy.
-file(GLOB FDA_ADDON_SRC ${CMAKE_CURRENT_LIST_DIR}/*.cc)
+file(GLOB FDA_ADDON_SRC CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cc)
 if(FDA_ADDON_SRC)
   add_library(fdaudit_addon SHARED ${FDA_ADDON_SRC} ${CMAKE_JS_SRC})
   set_target_properties(fdaudit_addon PROPERTIES PREFIX "" SUFFIX ".node" OUTPUT_NAME "fdaudit")
