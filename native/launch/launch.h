@@ -48,6 +48,8 @@ enum fda_step {
   FDA_STEP_SIGPROCMASK,
   FDA_STEP_EXECVE,
   FDA_STEP_POSIX_SPAWN, /* variants only */
+  FDA_STEP_SETPGID,
+  FDA_STEP_FORK,        /* variants only */
   FDA_STEP__COUNT
 };
 
@@ -68,6 +70,7 @@ struct fda_plan {
   int rlimit_set_hard;       /* EXPLICIT: also set the hard limit */
   sigset_t child_mask;       /* installed just before execve */
   sigset_t child_ignore;     /* set to SIG_IGN in the child; all others SIG_DFL */
+  int setpgid;               /* 1: setpgid(0, 0) in the child (LaunchOptions.processGroup) */
 };
 
 struct fda_result {

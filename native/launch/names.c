@@ -15,6 +15,7 @@ static const char *const step_names[FDA_STEP__COUNT] = {
   [FDA_STEP_CLOSE] = "close",        [FDA_STEP_SETRLIMIT] = "setrlimit",
   [FDA_STEP_CHDIR] = "chdir",        [FDA_STEP_SIGPROCMASK] = "sigprocmask",
   [FDA_STEP_EXECVE] = "execve",      [FDA_STEP_POSIX_SPAWN] = "posix_spawn",
+  [FDA_STEP_SETPGID] = "setpgid",    [FDA_STEP_FORK] = "fork",
 };
 
 const char *fda_strategy_name(int strategy) {

@@ -1,0 +1,213 @@
+/*
+ * The launcher's child side, one step per function, shared with the variants.
+ *
+ * fda_spawn() (spawn.c) is vfork + fda_child_main(). The variants compose the
+ * same steps differently: the fork variant runs fda_child_main() after fork(),
+ * and each mutant swaps exactly one step for a flawed one of its own.
+ *
+ * Two regions, two contracts:
+ *
+ *   PARENT side (fda_child_prepare, fda_child_release, fda_signals_block_all,
+ *   fda_signals_restore, fda_child_collect, fda_fd_bound*): ordinary code, may
+ *   allocate, runs before the child exists or after it has exec'd or exited.
+ *
+ *   CHILD side (every fda_child_* step below and the fda_seal_* strategies):
+ *   runs between vfork and execve on memory shared with the parent. Only
+ *   async-signal-safe system calls; no malloc, no stdio, no locks, no writes
+ *   to anything but the scratch that fda_child_prepare set up and the report.
+ *   They never return to the function that called vfork.
+ *
+ * Step convention: a step returns 0 on success; on failure it records
+ * {err, step} in c->report (fda_child_fail) and returns -1. The caller then
+ * calls fda_child_exit(), which is _exit(127). The parent reads the report
+ * after the child has exec'd (vfork: when vfork returns; fork: when the
+ * close-on-exec pipe or the exit says so) and reaps the child on failure.
+ */
+#ifndef FDAUDIT_LAUNCH_CHILD_H
+#define FDAUDIT_LAUNCH_CHILD_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "launch.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * What the child tells the parent. It lives in memory the parent can read
+ * after the child is gone: the parent's own stack under vfork, a MAP_SHARED
+ * page under fork. volatile because under vfork the compiler cannot see that
+ * the "other process" wrote it. err == 0 and step == FDA_STEP_NONE mean the
+ * child reached execve; strategy is written before execve either way.
+ */
+struct fda_child_report {
+  volatile int err;      /* errno of the failing step, 0 if none failed */
+  volatile int step;     /* enum fda_step */
+  volatile int strategy; /* enum fda_strategy that sealed the fds (NONE if seal == 0) */
+};
+
+/* poll() is asked about at most this many numbers at once (and never more than the soft limit). */
+#define FDA_POLL_BATCH 1024
+/* getdents64 buffer for the /proc/self/fd walk. */
+#define FDA_DIRBUF_SIZE 8192
+
+/*
+ * Everything the child needs, prepared by the parent. The child writes only
+ * to `moved`, `pollbuf`, `dirbuf` and `*report`: never into the plan, whose
+ * arrays belong to the caller (flaw F7).
+ */
+struct fda_child {
+  const struct fda_plan *plan;
+  struct fda_child_report *report;
+
+  int *moved;               /* [plan->nstdio]: pass-1 copy of stdio[i], or -1 if not moved */
+  int *keep;                /* sorted, duplicate-free copy of plan->keep (all >= nstdio) */
+  int nkeep;
+  unsigned int fd_bound;    /* every fd open in the child is below this (fda_fd_bound*) */
+  int fd_bound_exact;       /* 1: fd_bound was measured (FDSize/select); 0: the nr_open guess */
+  struct pollfd *pollbuf;   /* [FDA_POLL_BATCH] */
+  char *dirbuf;             /* [FDA_DIRBUF_SIZE], 8-byte aligned */
+
+  void *block_;             /* one allocation holding the scratch; fda_child_release frees it */
+};
+
+/* ---------------------------------------------------------------- parent side */
+
+/*
+ * Fills *c for `plan`: validates the plan's shape (EINVAL: negative counts,
+ * keep below nstdio, unknown strategy), copies and sorts keep, allocates the
+ * scratch, and computes fd_bound when the chosen strategy may need it.
+ * report is zeroed. Returns 0, or -1 with errno set (nothing left allocated).
+ */
+int fda_child_prepare(struct fda_child *c, const struct fda_plan *plan, struct fda_child_report *report);
+void fda_child_release(struct fda_child *c);
+
+/*
+ * Blocks every signal in the calling thread, glibc's internal ones (32, 33)
+ * included, via the raw rt_sigprocmask, so no handler of the parent can run
+ * in a vfork child that shares its stack. *old receives the previous mask
+ * for fda_signals_restore. Both are plain syscalls: safe around vfork.
+ */
+void fda_signals_block_all(sigset_t *old);
+void fda_signals_restore(const sigset_t *old);
+
+/*
+ * After the child has exec'd or died: when the report holds an error, reaps
+ * `pid` (waitpid on that pid only, EINTR-safe), fills result->{err,step} and
+ * returns -1; otherwise fills result->{pid,strategy} and returns 0.
+ */
+int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *result);
+
+/*
+ * A complete exclusive upper bound for fd numbers in this process and in any
+ * child forked from it now, not trusting the soft RLIMIT_NOFILE:
+ * max(fd table size, hard limit). The table size comes from /proc/self/status
+ * FDSize, or without /proc from select(2) probing; *exact is 1 then. If both
+ * are refused, the last resort is the kernel's nr_open (see fda_fd_bound_guess)
+ * and *exact is 0. Parent side only (reads files, maps memory).
+ */
+unsigned int fda_fd_bound(int *exact);
+/* The last resort alone: max(nr_open, hard limit). Cheap after the first call. */
+unsigned int fda_fd_bound_guess(void);
+/* The fd table size measured with select(2) alone (0 if select is refused). For tests. */
+unsigned int fda_fd_table_size_by_select(void);
+
+/* ---------------------------------------------------------------- child side */
+
+/* Records {err, step} in c->report and returns -1 (for `return fda_child_fail(...)`). */
+int fda_child_fail(struct fda_child *c, int err, int step);
+/* _exit(127). Never returns. */
+void fda_child_exit(struct fda_child *c) __attribute__((noreturn));
+
+/*
+ * Every signal 1..64 except SIGKILL/SIGSTOP goes to SIG_DFL, or to SIG_IGN
+ * if it is in plan->child_ignore. Resets handled AND ignored signals, so the
+ * child inherits no disposition by accident. Uses the raw rt_sigaction so
+ * 32/33 (which glibc's sigaction refuses) are reset too. Expects every
+ * signal blocked (fda_signals_block_all) so nothing is delivered meanwhile.
+ * Fails with step SIGACTION.
+ */
+int fda_child_reset_signals(struct fda_child *c);
+
+/*
+ * Fd plan, pass 1: every source stdio[i] >= 0 that is below nstdio (a later
+ * dup2 could overwrite it before it is used, or it sits in its own slot where
+ * dup2 onto itself would keep its CLOEXEC flag) is copied with
+ * F_DUPFD_CLOEXEC to a number >= nstdio, into c->moved[i] (-1: not moved).
+ * Never plain dup(), which may return a low slot (flaw F1). The copies are
+ * CLOEXEC, and the seal closes them anyway. Fails with step FCNTL (EBADF:
+ * the source is not open).
+ */
+int fda_child_move_sources(struct fda_child *c);
+
+/*
+ * Fd plan, pass 2: for each slot i in order, dup2(source, i) where source is
+ * c->moved[i] if set, else stdio[i] (then >= nstdio, never i itself, so dup2
+ * always clears CLOEXEC on the slot); slot -1 is closed, and closing a slot
+ * that is not open is not an error (flaw F2). Fails with step DUP2.
+ */
+int fda_child_place_slots(struct fda_child *c);
+
+/*
+ * Fd plan, pass 3: each keep fd loses FD_CLOEXEC so it crosses execve.
+ * Fails with step FCNTL (EBADF: a keep fd is not open).
+ */
+int fda_child_clear_keep_cloexec(struct fda_child *c);
+
+/*
+ * Closes every fd that is neither a slot below nstdio nor a keep fd, with
+ * plan->strategy (AUTO: close_range, then poll over fd_bound, then the
+ * /proc/self/fd walk, then the close loop, falling further only when a
+ * system call is refused: ENOSYS, EPERM, EINVAL for close_range; ENOSYS,
+ * EPERM, EACCES, ENOENT, EMFILE ... for the others). A forced strategy does
+ * not fall back: its failure fails the launch. Writes report->strategy.
+ * seal == 0 closes nothing (strategy NONE). Fails with step CLOSE_RANGE
+ * (forced close_range) or CLOSE.
+ */
+int fda_child_seal(struct fda_child *c);
+
+/*
+ * The strategies alone: 0 when every fd outside the plan is closed, else a
+ * positive errno (nothing is assumed about what was closed). Each skips the
+ * slots below nstdio and the keep fds.
+ */
+int fda_seal_close_range(struct fda_child *c); /* close_range over the gaps between kept fds */
+int fda_seal_proc(struct fda_child *c);        /* getdents64 walk of /proc/self/fd */
+int fda_seal_poll(struct fda_child *c);        /* poll() below fd_bound; close the open ones */
+int fda_seal_loop(struct fda_child *c);        /* close() every number below fd_bound */
+
+/*
+ * RLIMIT_NOFILE per plan->rlimit_mode. FD_SETSIZE: soft = FD_SETSIZE only
+ * when the soft limit is above it (never raised, never fails with a hard
+ * limit below 1024: flaw F6). EXPLICIT: soft (and hard if rlimit_set_hard).
+ * Fails with step SETRLIMIT.
+ */
+int fda_child_set_rlimit(struct fda_child *c);
+
+/* chdir(plan->cwd) when cwd is set. Fails with step CHDIR. */
+int fda_child_chdir(struct fda_child *c);
+
+/* setpgid(0, 0) when plan->setpgid. Fails with step SETPGID. */
+int fda_child_setpgid(struct fda_child *c);
+
+/* Installs plan->child_mask (raw rt_sigprocmask). Last step before execve. Step SIGPROCMASK. */
+int fda_child_set_mask(struct fda_child *c);
+
+/* execve(plan->file, argv, envp); on failure reports step EXECVE and _exit(127). */
+void fda_child_exec(struct fda_child *c) __attribute__((noreturn));
+
+/*
+ * All steps in order: reset_signals, move_sources, place_slots,
+ * clear_keep_cloexec, seal, set_rlimit, chdir, setpgid, set_mask, exec.
+ */
+void fda_child_main(struct fda_child *c) __attribute__((noreturn));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
