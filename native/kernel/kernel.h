@@ -1,0 +1,85 @@
+/* Kernel personalities: seccomp rules and a hidden /proc, shared by the
+ * fdaudit-kernel wrapper and the fdaudit-sysprobe test program. */
+#ifndef FDAUDIT_KERNEL_H
+#define FDAUDIT_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- syscalls and errnos by name (names.c) ------------------------------ */
+
+/* A syscall can have two numbers in one ABI (i386 select and _newselect,
+ * fcntl and fcntl64, ppoll and ppoll_time64): refusing it refuses both. */
+#define FDK_MAX_NRS 2
+
+/* One ABI the filter distinguishes: the native one, x32 on x86_64 (same audit
+ * arch, numbers carry __X32_SYSCALL_BIT) and the 32-bit compat ABI. */
+enum fdk_abi { FDK_ABI_NATIVE, FDK_ABI_X32, FDK_ABI_COMPAT, FDK_ABI__COUNT };
+
+struct fdk_syscall {
+  const char *name;
+  /* -1 where the ABI has no such syscall (aarch64 has no poll or open). */
+  int32_t nr[FDK_ABI__COUNT][FDK_MAX_NRS];
+};
+
+extern const struct fdk_syscall fdk_syscalls[];
+extern const size_t fdk_syscall_count;
+
+const struct fdk_syscall *fdk_syscall_by_name(const char *name);
+/* errno value from "ENOSYS" or a decimal number 1..4095; -1 if neither. */
+int fdk_errno_by_name(const char *name);
+/* "ENOSYS", or NULL for an errno the table does not name. */
+const char *fdk_errno_name(int err);
+
+/* ---- rules and personalities (personality.c) ----------------------------- */
+
+enum fdk_match {
+  FDK_MATCH_ALL,      /* every call */
+  FDK_MATCH_ARG_SET,  /* (arg & value) != 0: a flag bit is present */
+  FDK_MATCH_ARG_EQ,   /* arg == value */
+};
+
+struct fdk_rule {
+  const struct fdk_syscall *sys;
+  enum fdk_match match;
+  unsigned arg;   /* argument index for the ARG matches */
+  uint32_t value; /* compared with the argument's low 32 bits */
+  int err;        /* errno returned instead of running the syscall */
+};
+
+#define FDK_MAX_RULES 64
+
+struct fdk_plan {
+  struct fdk_rule rules[FDK_MAX_RULES];
+  size_t nrules;
+  int hide_proc;
+};
+
+struct fdk_personality {
+  const char *name;
+  const char *description;
+};
+
+extern const struct fdk_personality fdk_personalities[];
+extern const size_t fdk_personality_count;
+
+/* Adds the rules of one personality (or of a+b+c) to the plan.
+ * Returns 0, or -1 with the unknown part copied to *bad. */
+int fdk_plan_add_personality(struct fdk_plan *plan, const char *spec, const char **bad);
+/* Adds one rule; returns -1 when the plan is full. */
+int fdk_plan_add_rule(struct fdk_plan *plan, struct fdk_rule rule);
+
+/* ---- the filter (filter.c) ----------------------------------------------- */
+
+/* 0 when this build can filter this architecture, else -1. */
+int fdk_filter_supported(void);
+/* Sets no_new_privs and installs the plan's filter. Returns 0 or -errno. */
+int fdk_filter_install(const struct fdk_plan *plan);
+
+/* ---- /proc (noproc.c) ---------------------------------------------------- */
+
+/* Moves the process into a private mount namespace where /proc is an empty
+ * read-only tmpfs. Returns 0, or -errno with *why naming the failed step. */
+int fdk_hide_proc(const char **why);
+
+#endif
