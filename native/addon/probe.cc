@@ -1,2 +1,84 @@
+// describeFd(fd): the probe's description of one fd in this process, computed
+// by the same C code (native/probe/describe.c) the probe runs, so a bait's
+// identity compares equal with what the probe reports for it in a child.
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
 #include "parts.h"
-void RegisterProbe(Napi::Env, Napi::Object) {}
+#include "probe/describe.h"
+
+namespace {
+
+// Bytes -> JS string with the probe's mapping for malformed UTF-8 (describe.h).
+Napi::String BytesToString(Napi::Env env, const char* bytes) {
+  const auto* s = reinterpret_cast<const unsigned char*>(bytes);
+  size_t len = std::strlen(bytes);
+  std::u16string out;
+  out.reserve(len);
+  for (size_t i = 0; i < len;) {
+    size_t n = fda_utf8_len(s + i, len - i);
+    if (n == 0) {
+      out.push_back(static_cast<char16_t>(0xDC00 | s[i]));
+      i++;
+      continue;
+    }
+    uint32_t cp;
+    if (n == 1) cp = s[i];
+    else if (n == 2) cp = ((s[i] & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu);
+    else if (n == 3) cp = ((s[i] & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
+    else cp = ((s[i] & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 | (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 | (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+    i += n;
+  }
+  return Napi::String::New(env, out);
+}
+
+Napi::Value DescribeFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw Napi::TypeError::New(env, "describeFd(fd): fd must be a number");
+  }
+  double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 0 && n <= 2147483647.0) || n != static_cast<double>(static_cast<int>(n))) {
+    throw Napi::RangeError::New(env, "describeFd(fd): fd must be an integer in 0..2147483647");
+  }
+  // The target buffer is large; keep it off the (possibly small) JS thread stack.
+  auto* d = new fda_fd_desc;
+  int rc = fda_describe_fd(static_cast<int>(n), d);
+  if (rc < 0) {
+    delete d;
+    Napi::Error err = Napi::Error::New(env, std::string("describeFd(") + std::to_string(static_cast<int>(n)) +
+                                                "): " + std::strerror(-rc));
+    err.Set("code", Napi::String::New(env, -rc == EBADF ? "EBADF" : "EIO"));
+    err.Set("errno", Napi::Number::New(env, -rc));
+    err.Set("syscall", Napi::String::New(env, "fstat"));
+    throw err;
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("fd", Napi::Number::New(env, d->fd));
+  o.Set("target", BytesToString(env, d->target));
+  o.Set("type", Napi::String::New(env, d->type));
+  o.Set("dev", Napi::String::New(env, d->dev));
+  o.Set("ino", Napi::String::New(env, d->ino));
+  o.Set("flags", Napi::String::New(env, d->flags));
+  o.Set("pos", Napi::String::New(env, d->pos));
+  o.Set("identity", Napi::String::New(env, d->identity));
+  delete d;
+  return o;
+}
+
+}  // namespace
+
+void RegisterProbe(Napi::Env env, Napi::Object exports) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("describeFd", Napi::Function::New(env, DescribeFd, "describeFd"));
+  exports.Set("probe", o);
+}

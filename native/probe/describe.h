@@ -1,0 +1,73 @@
+/*
+ * Description of one open fd: what the probe reports for each inherited fd,
+ * and what the addon computes for a bait fd in the launching process. Both
+ * sides use this code so that their `identity` strings compare equal for the
+ * same open file.
+ *
+ * identity := DEV ":" INO ":" ACC [ ":" ANON ":" FP ]
+ *   DEV   "major:minor" of st_dev, INO decimal st_ino
+ *   ACC   access mode: "r", "w", "rw" or "path" (O_PATH). Both ends of a pipe
+ *         share one inode; the access mode tells them apart. O_CLOEXEC, the
+ *         status flags (O_NONBLOCK, O_APPEND, which fcntl can change) and the
+ *         position are left out: they differ across exec or over time.
+ *   ANON  for anonymous inodes only (which all share one inode): the kind
+ *         ("eventfd", "timerfd", "eventpoll", "inotify", "signalfd", ...)
+ *   FP    16 hex digits, FNV-1a 64 over the fdinfo fields of that kind which
+ *         do not change on their own: eventfd-id and semaphore mode; timerfd
+ *         clockid, settime flags and it_interval; epoll targets (tfd, data,
+ *         ino, sdev); inotify watches (wd, ino, sdev); signalfd sigmask.
+ *         "-" when nothing tells instances of the kind apart.
+ *
+ * Limits, stated rather than hidden: two timerfds with the same clock and
+ * interval, two empty epolls or two inotifies without watches are
+ * indistinguishable from fdinfo; two open() calls of one file share an
+ * identity (it names the object and access mode, not the open file
+ * description). Without /proc, fdinfo is missing: the anonymous kind is found
+ * by harmless queries where the kernel offers one (timerfd_gettime, the epoll
+ * parameter ioctl, FIONREAD for inotify), FP covers only what those queries
+ * return, and `target` is "unknown". Identities computed without /proc are
+ * comparable only with identities computed without /proc.
+ */
+#ifndef FDAUDIT_DESCRIBE_H
+#define FDAUDIT_DESCRIBE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FDA_TARGET_MAX 4096
+
+struct fda_fd_desc {
+  int fd;
+  char target[FDA_TARGET_MAX + 1]; /* readlink of /proc/self/fd/N, or "unknown" */
+  const char *type;                /* file dir pipe socket char block anon memfd unknown */
+  char dev[24];                    /* "major:minor" */
+  char ino[24];                    /* decimal */
+  char flags[24];                  /* octal as fdinfo prints it (with O_CLOEXEC) */
+  char pos[24];                    /* decimal, or "unknown" */
+  char identity[192];
+};
+
+/*
+ * Fills *d for fd. Returns 0, or -errno: -EBADF when fd is not open. Opens
+ * /proc/self/fdinfo/N (O_CLOEXEC) for the duration of the call, so the caller
+ * must have finished any fd snapshot first. Thread-safe; not
+ * async-signal-safe.
+ */
+int fda_describe_fd(int fd, struct fda_fd_desc *d);
+
+/*
+ * Length of the well-formed UTF-8 sequence (RFC 3629) at s, 0 if malformed.
+ * Targets are bytes, not text; both the probe's JSON and the addon map each
+ * byte of a malformed sequence to the lone surrogate U+DC00+byte, so a
+ * target reads the same on both sides.
+ */
+size_t fda_utf8_len(const unsigned char *s, size_t avail);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
