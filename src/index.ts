@@ -6,3 +6,8 @@ export type { BaitKind, Bait, BaitSet } from './bait/types.ts';
 export { BAIT_KINDS } from './bait/types.ts';
 export { KERNEL_IDS } from './kernels/types.ts';
 export type { KernelId } from './kernels/types.ts';
+export {
+  personalities, getPersonality, isKernelId, parseKernelList, kernelWrapperPath, wrapArgv, kernelAvailability,
+  KERNEL_WRAPPER_EXIT, DENIABLE_SYSCALLS,
+} from './kernels/index.ts';
+export type { KernelPersonality, SyscallDenial, WrapOptions, DeniableSyscall } from './kernels/index.ts';

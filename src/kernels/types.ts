@@ -3,3 +3,32 @@ export const KERNEL_IDS = [
   'host', 'linux-5.10', 'linux-5.8', 'linux-5.2', 'container-eperm', 'no-proc', 'linux-5.8+no-proc',
 ] as const;
 export type KernelId = (typeof KERNEL_IDS)[number];
+
+/** One personality: what it changes, as `fdaudit kernels` prints it. */
+export interface KernelPersonality {
+  readonly id: KernelId;
+  /** One line: which syscalls fail with which errno, or what is hidden. */
+  readonly description: string;
+  /** Syscalls refused (always or for some arguments) → the errno returned. */
+  readonly refuses: Readonly<Record<string, string>>;
+  /** True when /proc is hidden in a private mount namespace. */
+  readonly hidesProc: boolean;
+}
+
+/** Syscalls the wrapper can refuse on request (`--deny SYSCALL=ERRNO`). */
+export const DENIABLE_SYSCALLS = [
+  'close_range', 'pidfd_open', 'clone3', 'pidfd_getfd', 'pidfd_send_signal', 'waitid', 'poll', 'ppoll',
+  'select', 'pselect6', 'getdents64', 'getdents', 'open', 'openat', 'openat2', 'fcntl', 'prlimit64', 'unshare',
+] as const;
+export type DeniableSyscall = (typeof DENIABLE_SYSCALLS)[number];
+
+/** An extra refusal stacked on a personality: `syscall` fails with `errno` (a name like 'ENOSYS'). */
+export interface SyscallDenial {
+  readonly syscall: DeniableSyscall;
+  readonly errno: string;
+}
+
+export interface WrapOptions {
+  /** Further refusals; they take precedence over the personality's own rules. */
+  readonly deny?: readonly SyscallDenial[];
+}

@@ -1,0 +1,38 @@
+/** What each kernel personality changes; mirrors native/kernel/personality.c. */
+import { KERNEL_IDS } from './types.ts';
+import type { KernelId, KernelPersonality } from './types.ts';
+
+function personality(
+  id: KernelId, description: string, refuses: Record<string, string>, hidesProc = false,
+): KernelPersonality {
+  return Object.freeze({ id, description, refuses: Object.freeze(refuses), hidesProc });
+}
+
+/** The seven personalities, in KERNEL_IDS order. */
+export const personalities: readonly KernelPersonality[] = Object.freeze([
+  personality('host', 'no change: the running kernel as it is', {}),
+  personality('linux-5.10', 'close_range with CLOSE_RANGE_CLOEXEC fails with EINVAL; other close_range calls work',
+    { 'close_range(CLOSE_RANGE_CLOEXEC)': 'EINVAL' }),
+  personality('linux-5.8', 'close_range fails with ENOSYS', { close_range: 'ENOSYS' }),
+  personality('linux-5.2',
+    'close_range, pidfd_open, clone3 and pidfd_getfd fail with ENOSYS; waitid(P_PIDFD) with EINVAL',
+    { close_range: 'ENOSYS', pidfd_open: 'ENOSYS', clone3: 'ENOSYS', pidfd_getfd: 'ENOSYS', 'waitid(P_PIDFD)': 'EINVAL' }),
+  personality('container-eperm', 'close_range fails with EPERM, as older container seccomp profiles do',
+    { close_range: 'EPERM' }),
+  personality('no-proc', '/proc is hidden: an empty read-only tmpfs in a private mount namespace', {}, true),
+  personality('linux-5.8+no-proc', 'close_range fails with ENOSYS and /proc is hidden', { close_range: 'ENOSYS' }, true),
+]);
+
+const byId = new Map<string, KernelPersonality>(personalities.map((p) => [p.id, p]));
+
+/** True for one of the seven personality ids. */
+export function isKernelId(value: unknown): value is KernelId {
+  return typeof value === 'string' && (KERNEL_IDS as readonly string[]).includes(value);
+}
+
+/** The personality named `id`; a RangeError listing the valid ids otherwise. */
+export function getPersonality(id: string): KernelPersonality {
+  const p = byId.get(id);
+  if (!p) throw new RangeError(`unknown kernel personality '${id}'; valid: ${KERNEL_IDS.join(', ')}`);
+  return p;
+}
