@@ -1,0 +1,98 @@
+/** summary.md: the matrix as GitHub-flavoured Markdown, verdicts and test counts. */
+import { appendFileSync } from 'node:fs';
+import type { AuditReport, AuditResult } from '../audit/types.ts';
+import { baitCell, baitHeader, extraCell, FD_SETSIZE, oneLine, signalsCell, softCell, SYMBOLS, verdict } from './cells.ts';
+import { baitKindsPresent, groupByKernel } from './order.ts';
+import type { TestCounts } from './types.ts';
+
+/** Text safe inside a GFM table cell: one line, no pipes, no HTML, no stray emphasis. */
+export function escapeMarkdownCell(text: string): string {
+  return oneLine(text).replace(/[\\`*_[\]<>|&]/g, (c) =>
+    c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`,
+  );
+}
+
+/** A launcher id or other name shown as code: backticks cannot break out of a longer fence. */
+function code(text: string, inTable = false): string {
+  const t = oneLine(text);
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
+  // Inside a table a pipe ends the cell even in a code span; GFM lets it be escaped there.
+  return `${fence}${pad}${inTable ? t.replace(/\|/g, '\\|') : t}${pad}${fence}`;
+}
+
+export function renderSummary(report: AuditReport): string {
+  const out: string[] = ['# fdaudit report', ''];
+  const h = report.host;
+  out.push(`Host: Linux ${escapeMarkdownCell(h.kernel)}, Node ${escapeMarkdownCell(h.node)}, ${escapeMarkdownCell(h.libc)}`, '');
+  out.push(formatCounts(report.tests), '');
+  const kinds = baitKindsPresent(report.results);
+  for (const { kernel, results } of groupByKernel(report.results)) {
+    out.push(`## Kernel ${code(kernel)}`, '');
+    out.push(...matrix(results, kinds), '');
+    for (const r of results) {
+      const v = verdict(r);
+      out.push(`- ${code(r.launcher)} **${v.word}**: ${escapeMarkdownCell(v.detail)}`);
+    }
+    out.push('');
+  }
+  if (report.results.length === 0) out.push('No results.', '');
+  else out.push(...legend(kinds), '');
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+function matrix(results: readonly AuditResult[], kinds: readonly string[]): string[] {
+  const header = ['launcher', 'verdict', ...kinds.map(baitHeader), 'extra', 'soft', 'signals'];
+  const lines = [row(header.map(escapeMarkdownCell)), row(header.map((_, i) => (i < 2 ? '---' : ':-:')))];
+  for (const r of results) {
+    const v = verdict(r);
+    if (r.status === 'error' || r.status === 'skipped') {
+      // GFM has no colspan: the reason goes in the verdict cell, the rest stays empty.
+      const why = `${v.word} (${escapeMarkdownCell(r.error ?? 'no reason given')})`;
+      lines.push(row([code(r.launcher, true), why, ...kinds.map(() => ''), '', '-', '-']));
+      continue;
+    }
+    const cells = [
+      ...kinds.map((k) => baitCell(r.baits.filter((b) => b.kind === k))),
+      extraCell(r),
+      softCell(r),
+      signalsCell(r),
+    ].map((c) => escapeMarkdownCell(c.text));
+    lines.push(row([code(r.launcher, true), `**${v.word}**`, ...cells]));
+  }
+  return lines;
+}
+
+const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+
+function legend(kinds: readonly string[]): string[] {
+  const s = SYMBOLS;
+  const abbreviated = kinds.filter((k) => baitHeader(k) !== k).map((k) => `${escapeMarkdownCell(baitHeader(k))} = ${k}`);
+  const lines = [
+    '**Legend**',
+    '',
+    `- ${s.sealed} sealed (did not reach the child); ${s.leaked} N leaked, found as child fd N`,
+    `- ${s.arrived} N passed on purpose, arrived as child fd N; ${s.missing} passed on purpose, did not arrive`,
+    `- ${s.untested} not tested; - no probe report`,
+    `- extra: fds the launcher itself left open; soft: the child's soft RLIMIT\\_NOFILE (${s.leaked} above ${FD_SETSIZE}); ` +
+      'signals: b: blocked, i: ignored in the child',
+  ];
+  if (abbreviated.length) lines.push(`- columns: ${abbreviated.join(', ')}`);
+  return lines;
+}
+
+function formatCounts(t: TestCounts): string {
+  return `Tests: **${t.passed} passed**, **${t.failed} failed**, ${t.skipped} skipped`;
+}
+
+/**
+ * Appends the summary to the file named by GITHUB_STEP_SUMMARY (the job summary on GitHub
+ * Actions). Returns the path written, or null when the variable is not set.
+ */
+export function writeStepSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const path = env.GITHUB_STEP_SUMMARY;
+  if (!path) return null;
+  appendFileSync(path, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  return path;
+}
