@@ -11,3 +11,9 @@ export {
   KERNEL_WRAPPER_EXIT, DENIABLE_SYSCALLS,
 } from './kernels/index.ts';
 export type { KernelPersonality, SyscallDenial, WrapOptions, DeniableSyscall } from './kernels/index.ts';
+export { probePath, probeArgv, PROBE_EXECUTABLE } from './probe/path.ts';
+export { parseProbeReport, readProbeReport, ProbeReportError, PROBE_SCHEMA } from './probe/parse.ts';
+export type { ProbeReportProblem } from './probe/parse.ts';
+export { describeFd } from './probe/describe.ts';
+export { openBaits, openFds } from './bait/open.ts';
+export type { OpenBaitsOptions } from './bait/open.ts';
