@@ -16,10 +16,18 @@ export function xmlSafe(text: string): string {
   return stripAnsi(text).replace(FORBIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+const TEXT: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  // ">" is escaped too, so "]]>" can never appear in content.
+  '>': '&gt;',
+  // Parsers turn a literal CR (and CR LF) into LF; a reference keeps it.
+  '\r': '&#13;',
+};
+
 /** Escaped character data for element content. */
 export function escapeXmlText(text: string): string {
-  // ">" is escaped too, so "]]>" can never appear in content.
-  return xmlSafe(text).replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+  return xmlSafe(text).replace(/[&<>\r]/g, (c) => TEXT[c] ?? c);
 }
 
 const ATTR: Record<string, string> = {
