@@ -33,6 +33,8 @@ export interface AuditResult {
   signals: { blocked: string[]; ignored: string[] } | null;
   closeStrategy: string | null;
   error: string | null;
+  /** The exposing scenario the launcher ran in (mutants), e.g. "parent stdin closed, …"; absent when none. */
+  scenario?: string;
 }
 
 export interface HostFacts {
