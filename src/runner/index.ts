@@ -1,0 +1,55 @@
+/**
+ * `fdaudit/runner`: audit specs for japa, in the style of Playwright Test.
+ *
+ *   import { test, auditMatrix } from 'fdaudit/runner'
+ *
+ *   test.group('my launcher', () => {
+ *     test('seals every bait', async ({ audit, assert }) => {
+ *       assert.sealed(await audit('native'))
+ *     })
+ *     auditMatrix({ launchers: ['node:spawn'] }).run(async ({ audit, assert }, row) => {
+ *       assert.crossed(await audit(row.launcher), row.bait)
+ *     })
+ *   })
+ *
+ * Importing this module adds the fixtures (`audit`, `baits`, `kernel`, `fdaudit`) to the japa test
+ * context and the audit assertions to @japa/assert's Assert. `test` is japa's own, re-exported so that a
+ * spec and the runner that runs it share one japa instance.
+ */
+import { installAssertions } from './assertions.ts';
+import { installFixtures } from './fixtures.ts';
+
+installAssertions();
+installFixtures();
+
+export { test } from '@japa/runner';
+export { fdaudit, type FdauditPluginOptions } from './plugin.ts';
+export {
+  auditMatrix,
+  grepAllows,
+  matrix,
+  matrixRows,
+  rowsTest,
+  selectedBaits,
+  selectedLaunchers,
+  testName,
+  userLaunchers,
+  type MatrixOptions,
+  type MatrixRow,
+} from './matrix.ts';
+export { auditCached, effectiveBaits, resolveLauncher, userLauncherRegistry, type AuditRequest } from './cache.ts';
+export type { AuditFixture, BaitsFixture } from './fixtures.ts';
+export { recordsReporter, GrepRefiner } from './collector.ts';
+export {
+  collectedResults,
+  configureRun,
+  defaultRunOptions,
+  EXPECTATIONS,
+  resetRun,
+  runState,
+  type Expectation,
+  type RunOptions,
+  type UserLauncherEntry,
+} from './state.ts';
+export * as messages from './messages.ts';
+export { installAssertions, installFixtures };
