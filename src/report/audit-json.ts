@@ -51,7 +51,7 @@ export function serializeAuditReport(report: AuditReport): string {
 
 /** A copy with exactly the contract's keys, in its order (extra properties are dropped). */
 function normalizeResult(r: AuditResult): AuditResult {
-  return {
+  const out: AuditResult = {
     launcher: r.launcher,
     kernel: r.kernel,
     status: r.status,
@@ -62,6 +62,10 @@ function normalizeResult(r: AuditResult): AuditResult {
     closeStrategy: r.closeStrategy ?? null,
     error: r.error ?? null,
   };
+  // Optional: the parent state a mutant ran in, when the engine records one.
+  const scenario = (r as AuditResult & { scenario?: unknown }).scenario;
+  if (typeof scenario === 'string') Object.assign(out, { scenario });
+  return out;
 }
 
 function normalizeBait(b: BaitVerdict): BaitVerdict {

@@ -146,6 +146,8 @@ export function verdict(result: AuditResult): Verdict {
     parts.push(sig.length ? `signals: ${sig.join(', ')}` : 'signals ok');
   }
   if (result.closeStrategy) parts.push(`closed by ${oneLine(result.closeStrategy)}`);
+  const scenario = (result as AuditResult & { scenario?: unknown }).scenario;
+  if (typeof scenario === 'string' && scenario) parts.push(`scenario: ${oneLine(scenario)}`);
   return { word, tone, detail: parts.join('; ') };
 }
 
