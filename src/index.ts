@@ -7,10 +7,10 @@ export { BAIT_KINDS } from './bait/types.ts';
 export { KERNEL_IDS } from './kernels/types.ts';
 export type { KernelId } from './kernels/types.ts';
 export {
-  personalities, getPersonality, isKernelId, parseKernelList, kernelWrapperPath, wrapArgv, kernelAvailability,
-  KERNEL_WRAPPER_EXIT, DENIABLE_SYSCALLS,
+  personalities, getPersonality, isKernelId, closeRangeFails, parseKernelList, kernelWrapperPath, wrapArgv,
+  kernelAvailability, KERNEL_WRAPPER_EXIT, DENIABLE_SYSCALLS,
 } from './kernels/index.ts';
-export type { KernelPersonality, SyscallDenial, WrapOptions, DeniableSyscall } from './kernels/index.ts';
+export type { KernelPersonality, KernelTraits, SyscallDenial, WrapOptions, DeniableSyscall } from './kernels/index.ts';
 export { probePath, probeArgv, PROBE_EXECUTABLE } from './probe/path.ts';
 export { parseProbeReport, readProbeReport, ProbeReportError, PROBE_SCHEMA } from './probe/parse.ts';
 export type { ProbeReportProblem } from './probe/parse.ts';

@@ -1,6 +1,6 @@
 /** Kernel personalities: emulating older kernels and restricted containers. */
 export { KERNEL_IDS, DENIABLE_SYSCALLS } from './types.ts';
-export type { KernelId, KernelPersonality, SyscallDenial, WrapOptions, DeniableSyscall } from './types.ts';
-export { personalities, getPersonality, isKernelId } from './personalities.ts';
+export type { KernelId, KernelPersonality, KernelTraits, SyscallDenial, WrapOptions, DeniableSyscall } from './types.ts';
+export { personalities, getPersonality, isKernelId, closeRangeFails } from './personalities.ts';
 export { parseKernelList } from './parse.ts';
 export { kernelWrapperPath, wrapArgv, kernelAvailability, KERNEL_WRAPPER_EXIT } from './wrapper.ts';

@@ -4,6 +4,21 @@ export const KERNEL_IDS = [
 ] as const;
 export type KernelId = (typeof KERNEL_IDS)[number];
 
+/** What a program meets under a personality, for specs that state per-kernel expectations. */
+export interface KernelTraits {
+  /**
+   * How `close_range` answers: `'ok'`; `'no-cloexec'` (only CLOSE_RANGE_CLOEXEC
+   * is refused, with EINVAL, as on 5.9 and 5.10); or the errno every call gets.
+   */
+  readonly closeRange: 'ok' | 'no-cloexec' | 'ENOSYS' | 'EPERM';
+  /** /proc (and so /proc/self/fd) can be read. */
+  readonly procVisible: boolean;
+  /** pidfd_open works (and waitid(P_PIDFD), pidfd_getfd). */
+  readonly pidfd: boolean;
+  /** clone3 works (glibc falls back to clone on ENOSYS). */
+  readonly clone3: boolean;
+}
+
 /** One personality: what it changes, as `fdaudit kernels` prints it. */
 export interface KernelPersonality {
   readonly id: KernelId;
@@ -13,6 +28,7 @@ export interface KernelPersonality {
   readonly refuses: Readonly<Record<string, string>>;
   /** True when /proc is hidden in a private mount namespace. */
   readonly hidesProc: boolean;
+  readonly traits: KernelTraits;
 }
 
 /** Syscalls the wrapper can refuse on request (`--deny SYSCALL=ERRNO`). */

@@ -3,7 +3,8 @@ import { test } from '@japa/runner';
 import { spawnSync } from 'node:child_process';
 import { KERNEL_IDS, DENIABLE_SYSCALLS } from '../../src/kernels/types.ts';
 import type { KernelId } from '../../src/kernels/types.ts';
-import { personalities, getPersonality } from '../../src/kernels/personalities.ts';
+import { personalities, getPersonality, closeRangeFails } from '../../src/kernels/personalities.ts';
+import { nativePath } from '../../src/native/paths.ts';
 import { parseKernelList } from '../../src/kernels/parse.ts';
 import { kernelAvailability, kernelWrapperPath, wrapArgv } from '../../src/kernels/wrapper.ts';
 import * as api from '../../src/index.ts';
@@ -32,6 +33,20 @@ test.group('kernels: personality table', () => {
     const listed = wrapperOutput('--list').trimEnd().split('\n').map((l) => l.split('\t'));
     assert.deepEqual(listed, personalities.map((p) => [p.id, p.description]));
     assert.deepEqual(wrapperOutput('--syscalls').trimEnd().split('\n'), [...DENIABLE_SYSCALLS]);
+  });
+
+  test('traits match what fdaudit-sysprobe observes under each personality', ({ assert }) => {
+    for (const p of personalities) {
+      const [file, ...args] = wrapArgv(p.id, [nativePath('fdaudit-sysprobe')]) as [string, ...string[]];
+      const seen = JSON.parse(spawnSync(file, args, { encoding: 'utf8' }).stdout) as Record<string, string>;
+      const closeRange = seen.close_range === 'ok'
+        ? (seen.close_range_cloexec === 'ok' ? 'ok' : seen.close_range_cloexec === 'EINVAL' ? 'no-cloexec' : '?')
+        : seen.close_range;
+      assert.deepEqual({ ...p.traits }, {
+        closeRange, procVisible: seen.proc_self_fd === 'ok', pidfd: seen.pidfd_open === 'ok', clone3: seen.clone3 === 'ok',
+      }, p.id);
+    }
+    assert.deepEqual(KERNEL_IDS.filter(closeRangeFails), ['linux-5.8', 'linux-5.2', 'container-eperm', 'linux-5.8+no-proc']);
   });
 
   test('an unknown id is a RangeError listing the valid ones', ({ assert }) => {
