@@ -4,7 +4,7 @@
  * renamed into place, and temporary files are removed when anything fails.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AuditReport } from '../audit/types.ts';
 import { serializeAuditReport } from './audit-json.ts';
@@ -55,6 +55,13 @@ export function writeReports(
 
   const dir = resolve(outDir);
   prepareDirectory(dir, outDir);
+  // A directory in the way of a report name would fail its rename after others succeeded.
+  for (const [format] of contents) {
+    const final = join(dir, REPORT_FILES[format]);
+    if (isDirectory(final)) {
+      throw directoryError(outDir, Object.assign(new Error(`${final} is a directory`), { code: 'EISDIR' }));
+    }
+  }
   const written: WrittenReports = { auditJson: null, junitXml: null, summaryMd: null };
   const temps: string[] = [];
   try {
@@ -84,6 +91,14 @@ function prepareDirectory(dir: string, shown: string): void {
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (err) {
     throw directoryError(shown, err);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -119,7 +134,7 @@ const REASONS: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
   ENAMETOOLONG: 'the name is too long',
   ELOOP: 'too many symbolic links',
-  EISDIR: 'a report name is taken by a directory',
+  EISDIR: 'a report file name is taken by a directory',
 };
 
 /** An Error naming the directory and why it cannot hold the reports (the CLI shows it as is). */

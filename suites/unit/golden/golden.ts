@@ -2,7 +2,8 @@
  * Golden files for the reporters. A test compares its output with suites/unit/golden/NAME;
  * with FDAUDIT_UPDATE_GOLDEN=1 it writes the output there instead (then review the diff):
  *
- *   FDAUDIT_UPDATE_GOLDEN=1 node --import tsx bin/test.ts --files report
+ *   FDAUDIT_UPDATE_GOLDEN=1 node --import tsx bin/test.ts \
+ *     --files report-table --files report-junit --files report-summary --files report-json
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
