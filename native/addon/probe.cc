@@ -2,7 +2,6 @@
 // by the same C code (native/probe/describe.c) the probe runs, so a bait's
 // identity compares equal with what the probe reports for it in a child.
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -10,36 +9,6 @@
 #include "probe/describe.h"
 
 namespace {
-
-// Bytes -> JS string with the probe's mapping for malformed UTF-8 (describe.h).
-Napi::String BytesToString(Napi::Env env, const char* bytes) {
-  const auto* s = reinterpret_cast<const unsigned char*>(bytes);
-  size_t len = std::strlen(bytes);
-  std::u16string out;
-  out.reserve(len);
-  for (size_t i = 0; i < len;) {
-    size_t n = fda_utf8_len(s + i, len - i);
-    if (n == 0) {
-      out.push_back(static_cast<char16_t>(0xDC00 | s[i]));
-      i++;
-      continue;
-    }
-    uint32_t cp;
-    if (n == 1) cp = s[i];
-    else if (n == 2) cp = ((s[i] & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu);
-    else if (n == 3) cp = ((s[i] & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
-    else cp = ((s[i] & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      out.push_back(static_cast<char16_t>(0xD800 | (cp >> 10)));
-      out.push_back(static_cast<char16_t>(0xDC00 | (cp & 0x3FF)));
-    } else {
-      out.push_back(static_cast<char16_t>(cp));
-    }
-    i += n;
-  }
-  return Napi::String::New(env, out);
-}
 
 Napi::Value DescribeFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -64,7 +33,9 @@ Napi::Value DescribeFd(const Napi::CallbackInfo& info) {
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("fd", Napi::Number::New(env, d->fd));
-  o.Set("target", BytesToString(env, d->target));
+  // Raw bytes: a target need not be UTF-8; src/probe/describe.ts decodes them
+  // with the probe's mapping for malformed sequences.
+  o.Set("target", Napi::Buffer<char>::Copy(env, d->target, std::strlen(d->target)));
   o.Set("type", Napi::String::New(env, d->type));
   o.Set("dev", Napi::String::New(env, d->dev));
   o.Set("ino", Napi::String::New(env, d->ino));
