@@ -15,7 +15,7 @@
 
 #include "kernel.h"
 
-/* Not in glibc 2.36's headers under these names for every consumer. */
+/* Spelled out so the build does not depend on headers new enough to name them. */
 #define FDK_CLOSE_RANGE_CLOEXEC (1U << 2)
 #define FDK_P_PIDFD 3
 
