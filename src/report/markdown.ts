@@ -1,9 +1,21 @@
 /** summary.md: the matrix as GitHub-flavoured Markdown, verdicts and test counts. */
 import { appendFileSync } from 'node:fs';
 import type { AuditReport, AuditResult } from '../audit/types.ts';
-import { baitCell, baitHeader, extraCell, FD_SETSIZE, oneLine, signalsCell, softCell, SYMBOLS, verdict } from './cells.ts';
+import {
+  baitCell,
+  baitHeader,
+  extraCell,
+  FD_SETSIZE,
+  oneLine,
+  signalsCell,
+  softCell,
+  SYMBOLS,
+  truncate,
+  verdict,
+} from './cells.ts';
+import { junitTestName } from './junit.ts';
 import { baitKindsPresent, groupByKernel } from './order.ts';
-import type { TestCounts } from './types.ts';
+import type { TestCounts, TestRecord } from './types.ts';
 
 /** Text safe inside a GFM table cell: one line, no pipes, no HTML, no stray emphasis. */
 export function escapeMarkdownCell(text: string): string {
@@ -22,11 +34,16 @@ function code(text: string, inTable = false): string {
   return `${fence}${pad}${inTable ? t.replace(/\|/g, '\\|') : t}${pad}${fence}`;
 }
 
-export function renderSummary(report: AuditReport): string {
+/** Failed tests listed in the summary; the rest are counted (junit.xml has them all). */
+const FAILURES_SHOWN = 50;
+
+/** summary.md; with the test records, failed tests are listed under the counts. */
+export function renderSummary(report: AuditReport, records: readonly TestRecord[] = []): string {
   const out: string[] = ['# fdaudit report', ''];
   const h = report.host;
   out.push(`Host: Linux ${escapeMarkdownCell(h.kernel)}, Node ${escapeMarkdownCell(h.node)}, ${escapeMarkdownCell(h.libc)}`, '');
   out.push(formatCounts(report.tests), '');
+  out.push(...failures(records));
   const kinds = baitKindsPresent(report.results);
   for (const { kernel, results } of groupByKernel(report.results)) {
     out.push(`## Kernel ${code(kernel)}`, '');
@@ -49,7 +66,7 @@ function matrix(results: readonly AuditResult[], kinds: readonly string[]): stri
     const v = verdict(r);
     if (r.status === 'error' || r.status === 'skipped') {
       // GFM has no colspan: the reason goes in the verdict cell, the rest stays empty.
-      const why = `${v.word} (${escapeMarkdownCell(r.error ?? 'no reason given')})`;
+      const why = `**${v.word}** (${escapeMarkdownCell(r.error ?? 'no reason given')})`;
       lines.push(row([code(r.launcher, true), why, ...kinds.map(() => ''), '', '-', '-']));
       continue;
     }
@@ -61,6 +78,19 @@ function matrix(results: readonly AuditResult[], kinds: readonly string[]): stri
     ].map((c) => escapeMarkdownCell(c.text));
     lines.push(row([code(r.launcher, true), `**${v.word}**`, ...cells]));
   }
+  return lines;
+}
+
+function failures(records: readonly TestRecord[]): string[] {
+  const failed = records.filter((r) => r.status === 'failed');
+  if (failed.length === 0) return [];
+  const lines = ['## Failed tests', ''];
+  for (const r of failed.slice(0, FAILURES_SHOWN)) {
+    const message = r.message ? `: ${escapeMarkdownCell(truncate(oneLine(r.message), 300))}` : '';
+    lines.push(`- ${escapeMarkdownCell(junitTestName(r))}${message}`);
+  }
+  if (failed.length > FAILURES_SHOWN) lines.push(`- … and ${failed.length - FAILURES_SHOWN} more (see junit.xml)`);
+  lines.push('');
   return lines;
 }
 

@@ -51,7 +51,7 @@ export function writeReports(
   if (formats.includes('junit')) {
     contents.push(['junit', renderJunit(records, options.timestamp ? { timestamp: options.timestamp } : {})]);
   }
-  if (formats.includes('summary')) contents.push(['summary', renderSummary(report)]);
+  if (formats.includes('summary')) contents.push(['summary', renderSummary(report, records)]);
 
   const dir = resolve(outDir);
   prepareDirectory(dir, outDir);

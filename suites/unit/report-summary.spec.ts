@@ -22,7 +22,7 @@ const cells = (row: string): string[] => row.slice(2, -2).split(/(?<!\\) \| /);
 
 test.group('report: summary.md', () => {
   test('matches the golden file', ({ assert }) => {
-    const check = checkGolden('summary.md', renderSummary(REPORT));
+    const check = checkGolden('summary.md', renderSummary(REPORT, RECORDS));
     assert.isTrue(check.ok, check.problem ?? '');
   });
 
@@ -36,11 +36,16 @@ test.group('report: summary.md', () => {
     const spawn = rows.find((r) => r.startsWith('| `node:spawn` '));
     assert.deepEqual(cells(spawn as string).slice(0, 4), ['`node:spawn`', '**LEAK**', '✗ 20', '✗ 21']);
     const err = rows.find((r) => r.startsWith('| `posix_spawn` '));
-    assert.match(cells(err as string)[1] ?? '', /^ERROR \(probe exited with code 127 posix\\_spawn: closefrom failed/);
+    assert.match(cells(err as string)[1] ?? '', /^\*\*ERROR\*\* \(probe exited with code 127 posix\\_spawn: closefrom failed/);
   });
 
-  test('verdict lines and test counts', ({ assert }) => {
-    const md = renderSummary(REPORT);
+  test('verdict lines, test counts, failed tests with their messages', ({ assert }) => {
+    const md = renderSummary(REPORT, RECORDS);
+    assert.include(
+      md,
+      '## Failed tests\n\n- ext:mine › high-fd \\[host\\]: ext:mine leaked high-fd fd 1500 -&gt; child fd 1500 (/tmp/bait "a" &amp; &lt;b&gt;) expected sealed\n',
+    );
+    assert.notInclude(renderSummary(REPORT), 'Failed tests');
     assert.include(md, '- `node:spawn` **LEAK**: 13 of 14 baits crossed (all but cloexec); soft limit 20000; signals ok\n');
     assert.include(md, 'Tests: **4 passed**, **2 failed**, 1 skipped');
     assert.include(md, 'Host: Linux 6.18.44, Node v20.20.2, glibc 2.36');

@@ -32,7 +32,7 @@ test.group('report: writeReports', (group) => {
     assert.deepEqual(tree(out), ['audit.json', 'junit.xml', 'summary.md']);
     assert.equal(readFileSync(join(out, 'audit.json'), 'utf8'), serializeAuditReport(REPORT));
     assert.equal(readFileSync(join(out, 'junit.xml'), 'utf8'), renderJunit(RECORDS));
-    assert.equal(readFileSync(join(out, 'summary.md'), 'utf8'), renderSummary(REPORT));
+    assert.equal(readFileSync(join(out, 'summary.md'), 'utf8'), renderSummary(REPORT, RECORDS));
     assert.equal(JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8')).schema, 'fdaudit/audit@1');
   });
 
