@@ -1,0 +1,111 @@
+/**
+ * SVG charts of a benchmark: vega-lite specs compiled to vega and rendered headless by vega's own SVG
+ * renderer (no browser, no canvas). Log scales: the figures span three orders of magnitude.
+ */
+import { parse, View } from 'vega';
+import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import type { BenchReport, BenchRow } from './types.ts';
+
+export interface Chart {
+  /** File name in the output directory. */
+  file: string;
+  title: string;
+  svg: string;
+}
+
+interface Point {
+  x: number;
+  median: number;
+  p95: number;
+  series: string;
+}
+
+const AXIS_US = { title: 'round trip, µs (median; log scale)', grid: true } as const;
+
+function lineSpec(title: string, xTitle: string, points: Point[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, anchor: 'start' },
+    width: 520,
+    height: 320,
+    background: 'white',
+    data: { values: points },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', scale: { type: 'log' }, axis: { title: xTitle, grid: true } },
+      color: { field: 'series', type: 'nominal', legend: { title: null, orient: 'right' } },
+    },
+    layer: [
+      // p95 as a faint band above each median: how wide the tail is.
+      { mark: { type: 'rule', opacity: 0.35, strokeWidth: 3 }, encoding: { y: { field: 'median', type: 'quantitative' }, y2: { field: 'p95' } } },
+      {
+        mark: { type: 'line', point: { filled: true, size: 50 } },
+        encoding: { y: { field: 'median', type: 'quantitative', scale: { type: 'log' }, axis: AXIS_US } },
+      },
+    ],
+  };
+}
+
+function barSpec(title: string, points: Array<{ label: string; median: number; strategy: string }>): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, anchor: 'start' },
+    width: 520,
+    height: { step: 34 },
+    background: 'white',
+    data: { values: points },
+    encoding: {
+      y: { field: 'label', type: 'nominal', sort: null, axis: { title: null } },
+      x: { field: 'median', type: 'quantitative', axis: { title: 'round trip, µs (median)', grid: true } },
+    },
+    layer: [
+      { mark: { type: 'bar', color: '#4c78a8' } },
+      { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { text: { field: 'strategy' } } },
+    ],
+  };
+}
+
+async function render(spec: TopLevelSpec): Promise<string> {
+  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const measured = (r: BenchRow): r is BenchRow & { median_us: number; p95_us: number } => r.median_us !== null && r.p95_us !== null;
+
+function fdSeries(r: BenchRow): string {
+  if (r.launcher !== 'native') return r.launcher;
+  return `native (${r.params.strategy === 'auto' ? `auto: ${String(r.params.used ?? '?')}` : String(r.params.strategy)})`;
+}
+
+/** The charts a report has figures for (a scenario that did not run gives no chart). */
+export async function renderCharts(report: BenchReport): Promise<Chart[]> {
+  const charts: Chart[] = [];
+  const mem = report.rows.filter((r) => r.scenario === 'memory' && measured(r));
+  if (mem.length) {
+    const points = mem.map((r) => ({ x: Number(r.params.rss_mib), median: r.median_us!, p95: r.p95_us!, series: r.launcher }));
+    const title = 'Round trip vs parent resident memory, per launcher';
+    charts.push({ file: 'bench-memory.svg', title, svg: await render(lineSpec(title, 'parent resident memory, MiB (log scale)', points)) });
+  }
+  const fds = report.rows.filter((r) => r.scenario === 'fds' && measured(r));
+  if (fds.length) {
+    const points = fds.map((r) => ({ x: Number(r.params.open_fds), median: r.median_us!, p95: r.p95_us!, series: fdSeries(r) }));
+    const title = 'Round trip vs open non-CLOEXEC fds in the parent, per close strategy';
+    charts.push({ file: 'bench-fds.svg', title, svg: await render(lineSpec(title, 'open fds in the parent (log scale)', points)) });
+  }
+  const pers = report.rows.filter((r) => r.scenario === 'personalities' && measured(r));
+  if (pers.length) {
+    const fdCount = pers[0]?.params.open_fds;
+    const points = pers.map((r) => ({
+      label: r.launcher === 'floor' ? 'floor (C, host)' : `${r.launcher} @ ${String(r.params.kernel)}`,
+      median: r.median_us!,
+      strategy: r.params.used ? `closed by ${String(r.params.used)}` : '',
+    }));
+    const title = `Sealed launcher under kernel personalities, ${String(fdCount)} open fds`;
+    charts.push({ file: 'bench-personalities.svg', title, svg: await render(barSpec(title, points)) });
+  }
+  return charts;
+}

@@ -1,0 +1,128 @@
+/** `fdaudit bench`: runs the scenarios in one process and writes bench.json, the charts and index.html. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { getRlimitNofile } from '../native/fdops.ts';
+import { nativePath } from '../native/paths.ts';
+import { hostFacts } from '../report/host.ts';
+import { writeHtmlReport } from '../html/index.ts';
+import { renderCharts } from './charts.ts';
+import { startFloor } from './external.ts';
+import { DEFAULT_SCENARIOS, sizesFor } from './plan.ts';
+import { fdScenario, memoryScenario, personalityScenario, stressScenario } from './scenarios.ts';
+import type { ScenarioContext } from './scenarios.ts';
+import { evaluateTargets } from './targets.ts';
+import { BENCH_SCHEMA, SCENARIOS } from './types.ts';
+import type { BenchHost, BenchReport, BenchRow, ScenarioName } from './types.ts';
+
+export interface BenchOptions {
+  quick?: boolean;
+  /** Output directory for bench.json, the SVG charts and index.html; nothing is written when absent. */
+  out?: string;
+  scenarios?: readonly string[];
+  /** Timed rounds per level (overrides the plan of every interleaved scenario). */
+  rounds?: number;
+  warmup?: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+  /** Recorded in the report. */
+  command?: string;
+}
+
+export interface BenchOutput {
+  report: BenchReport;
+  /** Files written, absolute paths. */
+  files: string[];
+}
+
+/** Scenario names as given (repeatable, comma-separated) → valid names in run order; RangeError otherwise. */
+export function parseScenarios(names: readonly string[] | undefined): ScenarioName[] {
+  if (names === undefined || names.length === 0) return [...DEFAULT_SCENARIOS];
+  const wanted = new Set<string>();
+  for (const n of names) {
+    if (typeof n !== 'string') throw new TypeError('scenario names must be strings');
+    for (const part of n.split(/[\s,]+/).filter(Boolean)) {
+      if (!(SCENARIOS as readonly string[]).includes(part)) {
+        throw new RangeError(`unknown benchmark scenario '${part}'; valid: ${SCENARIOS.join(', ')}`);
+      }
+      wanted.add(part);
+    }
+  }
+  if (wanted.size === 0) throw new RangeError(`no benchmark scenario given; valid: ${SCENARIOS.join(', ')}`);
+  return SCENARIOS.filter((s) => wanted.has(s));
+}
+
+function checkCount(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
+}
+
+export function benchHost(): BenchHost {
+  const cpu = cpus();
+  return {
+    ...hostFacts(),
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    memTotalMiB: Math.round(totalmem() / 1024 / 1024),
+    nofile: getRlimitNofile(),
+    loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+const RUNNERS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<BenchRow[]>> = {
+  memory: memoryScenario,
+  fds: fdScenario,
+  personalities: personalityScenario,
+  stress: stressScenario,
+};
+
+export async function runBench(options: BenchOptions = {}): Promise<BenchOutput> {
+  if (options === null || typeof options !== 'object') throw new TypeError('bench options must be an object');
+  const scenarios = parseScenarios(options.scenarios);
+  checkCount('rounds', options.rounds, 1);
+  checkCount('warmup', options.warmup, 0);
+  const quick = options.quick === true;
+  const sizes = sizesFor(quick, options.rounds, options.warmup);
+  const outDir = options.out === undefined ? undefined : resolve(options.out);
+  if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
+  const log = options.log ?? ((): void => {});
+
+  const file = nativePath('fdaudit-true');
+  const startedAt = new Date();
+  const floor = startFloor(file);
+  const rows: BenchRow[] = [];
+  try {
+    const ctx: ScenarioContext = { sizes, file, floor, log };
+    for (const s of scenarios) {
+      log(`${s}: starting`);
+      rows.push(...(await RUNNERS[s](ctx)));
+    }
+  } finally {
+    await floor.stop();
+  }
+  const report: BenchReport = {
+    schema: BENCH_SCHEMA,
+    host: benchHost(),
+    command: options.command ?? `fdaudit bench${quick ? ' --quick' : ''}`,
+    quick,
+    rounds: sizes.memoryRounds,
+    warmup: sizes.warmup,
+    scenarios,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    rows,
+    targets: evaluateTargets(rows),
+  };
+  const files: string[] = [];
+  if (outDir !== undefined) {
+    const json = join(outDir, 'bench.json');
+    writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+    files.push(json);
+    for (const chart of await renderCharts(report)) {
+      const p = join(outDir, chart.file);
+      writeFileSync(p, chart.svg);
+      files.push(p);
+    }
+    files.push(writeHtmlReport(outDir));
+  }
+  return { report, files };
+}

@@ -1,0 +1,63 @@
+/** The speed and reliability claims, checked against the rows of a run (absent figures stay unknown). */
+import type { BenchRow, BenchTarget } from './types.ts';
+
+type Match = (r: BenchRow) => boolean;
+
+const median = (rows: readonly BenchRow[], match: Match): number | null => rows.find(match)?.median_us ?? null;
+const param = (rows: readonly BenchRow[], match: Match, key: string): number | null => {
+  const v = rows.find(match)?.params[key];
+  return typeof v === 'number' ? v : null;
+};
+const div = (a: number | null, b: number | null): number | null =>
+  a === null || b === null || b === 0 ? null : Math.round((a / b) * 1000) / 1000;
+
+function target(id: string, claim: string, value: number | null, limit: number, kind: 'max' | 'min'): BenchTarget {
+  const met = value === null ? null : kind === 'max' ? value <= limit : value >= limit;
+  return { id, claim, value, limit, kind, met };
+}
+
+export function evaluateTargets(rows: readonly BenchRow[]): BenchTarget[] {
+  const out: BenchTarget[] = [];
+  const mem = rows.filter((r) => r.scenario === 'memory');
+  const sizes = [...new Set(mem.map((r) => r.params.memory_mib))].filter((s): s is number => typeof s === 'number');
+  for (const size of sizes) {
+    const at = (launcher: string): Match => (r) => r.launcher === launcher && r.params.memory_mib === size;
+    out.push(target(`native-vs-floor@${size}MiB`, `native ≤ 1.25× the C floor at ${size} MiB`,
+      div(median(mem, at('native')), median(mem, at('floor'))), 1.25, 'max'));
+  }
+  const biggest = sizes.length ? Math.max(...sizes) : null;
+  if (biggest !== null) {
+    const at = (launcher: string): Match => (r) => r.launcher === launcher && r.params.memory_mib === biggest;
+    out.push(target(`spawnSync-vs-native@${biggest}MiB`, `node:spawnSync ≥ 30× slower than native at ${biggest} MiB`,
+      div(median(mem, at('node:spawnSync')), median(mem, at('native'))), 30, 'min'));
+  }
+
+  const fds = rows.filter((r) => r.scenario === 'fds' && r.launcher === 'native' && r.params.strategy === 'auto');
+  const counts = fds.map((r) => r.params.open_fds).filter((c): c is number => typeof c === 'number');
+  if (counts.includes(10)) {
+    const base = median(fds, (r) => r.params.open_fds === 10);
+    const many = counts.includes(10_000) ? 10_000 : Math.max(...counts);
+    if (many !== 10) {
+      out.push(target(`sealed@${many}fds-vs-10fds`, `sealed native with ${many} open fds ≤ 1.5× its round trip with 10`,
+        div(median(fds, (r) => r.params.open_fds === many), base), 1.5, 'max'));
+    }
+  }
+
+  const pers = rows.filter((r) => r.scenario === 'personalities' && r.launcher === 'native');
+  const host = median(pers, (r) => r.params.kernel === 'host');
+  if (pers.length) {
+    out.push(target('fallback-vs-close_range', 'linux-5.8 fallback ≤ 2× close_range (host)',
+      div(median(pers, (r) => r.params.kernel === 'linux-5.8'), host), 2, 'max'));
+    out.push(target('noproc-fallback-vs-close_range', 'linux-5.8+no-proc fallback ≤ 5× close_range (host)',
+      div(median(pers, (r) => r.params.kernel === 'linux-5.8+no-proc'), host), 5, 'max'));
+  }
+
+  const load: Match = (r) => r.scenario === 'stress' && r.params.phase === 'load';
+  if (rows.some(load)) {
+    out.push(target('stress-extra-fds', 'stress: children that saw an extra fd = 0', param(rows, load, 'extra_fd_children'), 0, 'max'));
+    out.push(target('stress-zombies', 'stress: zombies at the end = 0', param(rows, load, 'zombies'), 0, 'max'));
+    out.push(target('stress-fd-delta', 'stress: parent fd count change = 0', param(rows, load, 'parent_fd_delta'), 0, 'max'));
+    out.push(target('stress-errors', 'stress: failed launches = 0', param(rows, load, 'errors'), 0, 'max'));
+  }
+  return out;
+}
