@@ -17,3 +17,7 @@ export type { ProbeReportProblem } from './probe/parse.ts';
 export { describeFd } from './probe/describe.ts';
 export { openBaits, openFds } from './bait/open.ts';
 export type { OpenBaitsOptions } from './bait/open.ts';
+export { audit, auditLauncher, judge, sealedPolicyFindings, DEFAULT_TIMEOUT_MS } from './audit/index.ts';
+export type { AuditOptions, Finding, FindingKind, PolicyOptions, JudgeContext, JudgedLauncher } from './audit/index.ts';
+export { launchers, getLauncher, launcherIds, execLauncher, parseExecSpec, adapterLauncher, loadConfig, ConfigError } from './launchers/index.ts';
+export type { Launcher, LaunchContext, LaunchOutcome, Scenario, AdapterDefinition, FdauditConfig } from './launchers/index.ts';

@@ -1,4 +1,5 @@
 /** What every launcher in the registry provides (DESIGN.md §5 "Launcher ids"). */
+import type { CloseStrategy } from '../launch/types.ts';
 import type { ProbeReport } from '../probe/types.ts';
 
 export type LauncherKind = 'native' | 'node' | 'external' | 'mutant' | 'adapter';
@@ -12,6 +13,22 @@ export interface LaunchContext {
   keep: number[];
   /** After this the launcher's process group is killed and the run is an error. */
   timeoutMs: number;
+  /**
+   * Every non-CLOEXEC bait fd. An external launcher (python3, sh, a user command) is started with all
+   * of them passed on purpose, so what reaches the probe is what that program itself passes on.
+   */
+  baitFds?: number[];
+  /** Kernel personality the process runs under ('host' unless the whole process runs under one). */
+  kernel?: string;
+  /** Close strategy to force ('auto' when absent). Set by a scenario; launchers that cannot honour it ignore it. */
+  closeStrategy?: 'auto' | CloseStrategy;
+  /** The parent's fd 0 is closed during the spawn: the plan leaves slot 0 closed too (stdio [null, out, out]). */
+  stdinClosed?: boolean;
+  /**
+   * Runs the synchronous spawn step inside the scenario's parent state (e.g. with fd 0 closed). Launchers
+   * call it around the one call that creates the child, so nothing else runs while that state holds.
+   */
+  aroundSpawn?: <T>(spawn: () => T) => T;
 }
 
 export interface LaunchOutcome {
@@ -23,6 +40,26 @@ export interface LaunchOutcome {
   stderr?: string;
 }
 
+/** Parent state a scenario sets up for the launch, and how to take it down again. */
+export interface ScenarioSetup {
+  /** Fields merged into the LaunchContext (forced strategy, stdin closed, aroundSpawn). */
+  context: Partial<Pick<LaunchContext, 'closeStrategy' | 'stdinClosed' | 'aroundSpawn'>>;
+  /** What the scenario did, for the result's `scenario` field. */
+  applied: string;
+  /** Restores everything the scenario changed. Idempotent. */
+  restore(): void;
+}
+
+/**
+ * The parent state in which a launcher's flaw shows (a mutant's "exposing scenario"): entered right
+ * before the launch, restored right after it, also when the launch fails.
+ */
+export interface Scenario {
+  id: string;
+  description: string;
+  enter(env: { kernel: string }): ScenarioSetup;
+}
+
 export interface Launcher {
   id: string;
   description: string;
@@ -32,6 +69,8 @@ export interface Launcher {
   /** null when it can run here, else why not (the result is then `skipped`). */
   unavailable(): Promise<string | null>;
   run(ctx: LaunchContext): Promise<LaunchOutcome>;
+  /** Parent state that exposes this launcher's flaw (mutants); the engine enters it unless told not to. */
+  scenario?: Scenario;
 }
 
 export type { ProbeReport };

@@ -1,0 +1,179 @@
+/**
+ * The engine: bait set → launcher → probe report → verdict, one result per launcher, one launcher at
+ * a time (baits, the soft limit and signal dispositions are process-wide state). Everything it opens
+ * or changes is closed, removed or restored afterwards, also when the launch fails.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openBaits } from '../bait/open.ts';
+import { BAIT_KINDS, type BaitKind, type BaitSet } from '../bait/types.ts';
+import { getLauncher, launcherIds, launchers as builtins } from '../launchers/registry.ts';
+import type { Launcher, ScenarioSetup } from '../launchers/types.ts';
+import { applySignalState } from '../native/fdops.ts';
+import { readProbeReport } from '../probe/parse.ts';
+import { probeArgv } from '../probe/path.ts';
+import { errorResult, judge } from './judge.ts';
+import type { AuditResult } from './types.ts';
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** The parent state every launcher runs in, so that a launcher that resets nothing is seen to. */
+export const PARENT_SIGNALS = { blocked: ['SIGUSR1'], ignored: ['SIGUSR2'] } as const;
+
+export interface AuditOptions {
+  /** Launchers by id or as objects (user launchers); default every built-in one. */
+  launchers?: ReadonlyArray<string | Launcher>;
+  /** Bait kinds; default all. */
+  baits?: readonly BaitKind[];
+  /** Kernel personality this process runs under; recorded in every result. Default 'host'. */
+  kernel?: string;
+  /** Per launch; the launcher's process group is killed after it. Default 15 s. */
+  timeoutMs?: number;
+  /** Enter each launcher's exposing scenario (mutants). Default true. */
+  scenarios?: boolean;
+  /** Block SIGUSR1 in the launching thread and ignore SIGUSR2 while each launcher runs. Default true. */
+  parentSignals?: boolean;
+  /** Called after each result, e.g. for progress output. */
+  onResult?: (result: AuditResult) => void;
+}
+
+/** Resolves and validates launchers (RangeError naming the bad id and the valid ones). */
+export function resolveLaunchers(list: ReadonlyArray<string | Launcher> | undefined): Launcher[] {
+  const out: Launcher[] = [];
+  const seen = new Set<string>();
+  for (const item of list ?? builtins) {
+    const l = typeof item === 'string' ? getLauncher(item) : item;
+    if (seen.has(l.id)) {
+      throw new RangeError(
+        launcherIds().includes(l.id) && typeof item !== 'string'
+          ? `launcher '${l.id}' clashes with the built-in launcher of that id; choose another name`
+          : `launcher '${l.id}' is listed twice`,
+      );
+    }
+    seen.add(l.id);
+    out.push(l);
+  }
+  return out;
+}
+
+/** Validates bait kinds (RangeError naming the bad kind and the valid ones). */
+export function resolveBaitKinds(kinds: readonly string[] | undefined): BaitKind[] {
+  if (kinds === undefined) return [...BAIT_KINDS];
+  const valid = BAIT_KINDS as readonly string[];
+  for (const k of kinds) {
+    if (!valid.includes(k)) throw new RangeError(`unknown bait kind '${k}'; valid: ${BAIT_KINDS.join(', ')}`);
+  }
+  return [...new Set(kinds)] as BaitKind[];
+}
+
+function validateTimeout(ms: number | undefined): number {
+  if (ms === undefined) return DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${ms}`);
+  return ms;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const e = err as NodeJS.ErrnoException & { syscall?: string };
+    return e.message || `${e.name}${e.code ? ` ${e.code}` : ''}`;
+  }
+  return String(err);
+}
+
+interface RunOne {
+  kinds: readonly BaitKind[];
+  kernel: string;
+  timeoutMs: number;
+  scenarios: boolean;
+  parentSignals: boolean;
+}
+
+/** Audits one launcher against one fresh bait set. Never throws for a launcher's failure: that is the result. */
+export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<AuditResult> {
+  const { kernel } = opts;
+  let reason: string | null;
+  try {
+    reason = await launcher.unavailable();
+  } catch (err) {
+    reason = `availability check failed: ${describe(err)}`;
+  }
+  if (reason !== null) return errorResult(launcher.id, kernel, 'skipped', reason);
+
+  const dir = mkdtempSync(join(tmpdir(), 'fdaudit-'));
+  const reportPath = join(dir, 'report.json');
+  let baits: BaitSet | undefined;
+  let scenario: string | undefined;
+  try {
+    const set = await openBaits([...opts.kinds]);
+    baits = set;
+    const baitFds = set.baits.filter((b) => b.kind !== 'cloexec').map((b) => b.fd);
+    const restoreSignals = opts.parentSignals ? applySignalState(PARENT_SIGNALS) : () => {};
+    let setup: ScenarioSetup | null = null;
+    let outcome;
+    try {
+      if (opts.scenarios && launcher.scenario) {
+        setup = launcher.scenario.enter({ kernel });
+        scenario = setup.applied;
+      }
+      outcome = await launcher.run({
+        probeArgv: probeArgv(reportPath),
+        reportPath,
+        keep: [...set.keep],
+        baitFds,
+        timeoutMs: opts.timeoutMs,
+        kernel,
+        ...setup?.context,
+      });
+    } finally {
+      try {
+        setup?.restore();
+      } finally {
+        restoreSignals();
+      }
+    }
+    const tail = outcome.stderr?.trim() ? `: ${outcome.stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
+    if (outcome.signal !== null) return errorResult(launcher.id, kernel, 'error', `the launched process was killed by ${outcome.signal}${tail}`, scenario);
+    if (outcome.code !== 0) return errorResult(launcher.id, kernel, 'error', `the launched process exited with code ${outcome.code}${tail}`, scenario);
+    let report;
+    try {
+      report = await readProbeReport(reportPath);
+    } catch (err) {
+      return errorResult(launcher.id, kernel, 'error', `no usable probe report: ${describe(err)}`, scenario);
+    }
+    const ctx: { kernel: string; closeStrategy: string | null; scenario?: string } = { kernel, closeStrategy: outcome.closeStrategy };
+    if (scenario) ctx.scenario = scenario;
+    return judge(set.baits, report, launcher, ctx);
+  } catch (err) {
+    return errorResult(launcher.id, kernel, 'error', describe(err), scenario);
+  } finally {
+    baits?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs each launcher against every bait kind, one launcher at a time, and returns one result per
+ * launcher. Bad options throw (TypeError/RangeError) before anything starts; a launcher's failure is
+ * its result (`error` or `skipped` with the reason), never an exception.
+ */
+export async function audit(options: AuditOptions = {}): Promise<AuditResult[]> {
+  const list = resolveLaunchers(options.launchers);
+  const kinds = resolveBaitKinds(options.baits);
+  const timeoutMs = validateTimeout(options.timeoutMs);
+  const kernel = options.kernel ?? 'host';
+  if (typeof kernel !== 'string' || kernel === '') throw new TypeError('kernel must be a non-empty string');
+  const results: AuditResult[] = [];
+  for (const launcher of list) {
+    const r = await auditLauncher(launcher, {
+      kinds,
+      kernel,
+      timeoutMs,
+      scenarios: options.scenarios ?? true,
+      parentSignals: options.parentSignals ?? true,
+    });
+    results.push(r);
+    options.onResult?.(r);
+  }
+  return results;
+}

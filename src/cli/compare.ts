@@ -1,0 +1,64 @@
+/** `fdaudit compare`: every launcher against every bait kind on this kernel, as a table and audit.json. */
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { audit, DEFAULT_TIMEOUT_MS } from '../audit/audit.ts';
+import type { AuditResult } from '../audit/types.ts';
+import { buildAuditReport, serializeAuditReport } from '../report/audit-json.ts';
+import { renderTerminal } from '../report/table.ts';
+import { selectLaunchers } from './launcher-options.ts';
+import { collectList, collectWhole, positiveInt, UsageError } from './usage.ts';
+
+interface CompareOptions {
+  json?: string;
+  launcher?: string[];
+  bait?: string[];
+  exec?: string[];
+  config?: string;
+  timeout: number;
+  kernel: string;
+  color?: boolean;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('run every launcher against every bait kind on this kernel and print the matrix (no assertions)')
+    .option('--json <file>', 'write the fdaudit/audit@1 report to FILE')
+    .option('--launcher <id>', 'only this launcher (repeatable, or comma-separated)', collectList)
+    .option('--bait <kind>', 'only this bait kind (repeatable, or comma-separated)', collectList)
+    .option('--exec <name=template>', "add an external launcher ext:NAME; TEMPLATE is an argv, {probe} expands to the probe's argv (repeatable)", collectWhole)
+    .option('--config <file>', 'config file (default: fdaudit.config.{ts,mjs,js} in the working directory)')
+    .option('--timeout <ms>', 'per-launch timeout; the launcher\'s process group is killed after it', positiveInt('--timeout'), DEFAULT_TIMEOUT_MS)
+    .option('--kernel <id>', 'kernel personality this process runs under (recorded in the results)', 'host')
+    .option('--no-color', 'no colours in the table')
+    .addHelpText('after', `
+Examples:
+  fdaudit compare
+  fdaudit compare --json reports/audit.json
+  fdaudit compare --launcher node:spawn --launcher native --bait pipe,high-fd
+  fdaudit compare --exec 'env=env {probe}' --exec "py=python3 -c 'import os,sys; os.execv(sys.argv[1], sys.argv[1:])' {probe}"`)
+    .action(async (opts: CompareOptions) => {
+      await runCompare(opts);
+    });
+}
+
+export async function runCompare(opts: CompareOptions): Promise<AuditResult[]> {
+  const { launchers, baits } = await selectLaunchers(opts);
+  const json = opts.json === undefined ? undefined : resolve(opts.json);
+  if (json !== undefined && opts.json === '') throw new UsageError('--json needs a file name');
+  const results = await audit({ launchers, baits, kernel: opts.kernel, timeoutMs: opts.timeout });
+  const tableOptions = opts.color === false ? { color: false } : {};
+  process.stdout.write(renderTerminal(results, tableOptions));
+  if (json !== undefined) {
+    const skipped = results.filter((r) => r.status === 'skipped').length;
+    const report = buildAuditReport(results, { passed: 0, failed: 0, skipped });
+    try {
+      writeFileSync(json, serializeAuditReport(report));
+    } catch (err) {
+      throw new UsageError(`cannot write --json ${opts.json}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    process.stderr.write(`audit report written to ${json}\n`);
+  }
+  return results;
+}

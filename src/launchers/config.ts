@@ -1,0 +1,110 @@
+/**
+ * The config file: `fdaudit.config.ts`, `.mjs` or `.js` in the working directory (or `--config PATH`),
+ * whose default export (or the module itself) is
+ *
+ *   { launchers?: [{ id, description?, canPassFds?, launch(argv, { keep, timeoutMs, signal }) }],
+ *     exec?: ['NAME=TEMPLATE', …],
+ *     expect?: { NAME: 'sealed' | 'leak' | … } }
+ *
+ * Launchers from both lists become `ext:NAME`. A .ts config is loaded through tsx.
+ */
+import { accessSync, constants as fsc, existsSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { adapterLauncher, execLauncher, parseExecSpec, type AdapterDefinition } from './user.ts';
+import type { Launcher } from './types.ts';
+
+export const CONFIG_FILE_NAMES = ['fdaudit.config.ts', 'fdaudit.config.mjs', 'fdaudit.config.js'] as const;
+
+/** The config file cannot be read or does not have the documented shape. */
+export class ConfigError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(`config ${path}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface FdauditConfig {
+  launchers?: AdapterDefinition[];
+  exec?: string[];
+  expect?: Record<string, string>;
+}
+
+export interface LoadedConfig {
+  path: string;
+  launchers: Launcher[];
+  /** Expectations by launcher id (names normalised to ext:NAME). */
+  expect: Record<string, string>;
+}
+
+/** The config file of `cwd`, or null when there is none. */
+export function findConfig(cwd = process.cwd()): string | null {
+  for (const name of CONFIG_FILE_NAMES) {
+    const p = resolve(cwd, name);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+async function importModule(path: string): Promise<unknown> {
+  const url = pathToFileURL(path).href;
+  if (extname(path) === '.ts' || extname(path) === '.mts') {
+    let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+    try {
+      ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
+    } catch {
+      throw new ConfigError(path, 'a .ts config needs the tsx package; install it or write fdaudit.config.mjs');
+    }
+    return tsImport(url, import.meta.url);
+  }
+  return import(url);
+}
+
+/** Loads a config file (explicit path, or the one found in cwd). Returns null when none exists and none was named. */
+export async function loadConfig(path?: string, cwd = process.cwd()): Promise<LoadedConfig | null> {
+  const file = path === undefined ? findConfig(cwd) : resolve(cwd, path);
+  if (file === null) return null;
+  try {
+    accessSync(file, fsc.R_OK);
+  } catch (err) {
+    throw new ConfigError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const ext = extname(file);
+  if (!['.ts', '.mts', '.js', '.mjs'].includes(ext)) throw new ConfigError(file, `unsupported extension '${ext}' (use .ts, .mjs or .js)`);
+  let mod: unknown;
+  try {
+    mod = await importModule(file);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(file, `failed to load: ${(err as Error).message}`);
+  }
+  const m = mod as { default?: unknown };
+  const raw = (m.default ?? mod) as FdauditConfig;
+  if (typeof raw !== 'object' || raw === null) throw new ConfigError(file, 'must export an object (default export)');
+  const launchers: Launcher[] = [];
+  try {
+    if (raw.launchers !== undefined) {
+      if (!Array.isArray(raw.launchers)) throw new TypeError('launchers must be an array');
+      for (const def of raw.launchers) launchers.push(adapterLauncher(def, file));
+    }
+    if (raw.exec !== undefined) {
+      if (!Array.isArray(raw.exec)) throw new TypeError('exec must be an array of NAME=TEMPLATE strings');
+      for (const spec of raw.exec) {
+        if (typeof spec !== 'string') throw new TypeError('exec entries must be NAME=TEMPLATE strings');
+        launchers.push(execLauncher(parseExecSpec(spec)));
+      }
+    }
+  } catch (err) {
+    throw new ConfigError(file, (err as Error).message);
+  }
+  const expect: Record<string, string> = {};
+  if (raw.expect !== undefined) {
+    if (typeof raw.expect !== 'object' || raw.expect === null) throw new ConfigError(file, 'expect must be an object { NAME: expectation }');
+    for (const [name, value] of Object.entries(raw.expect)) {
+      if (typeof value !== 'string') throw new ConfigError(file, `expect.${name} must be a string`);
+      const id = name.includes(':') ? name : `ext:${name}`;
+      expect[id] = value;
+    }
+  }
+  return { path: file, launchers, expect };
+}
