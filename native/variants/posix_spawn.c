@@ -4,9 +4,11 @@
  *
  * What glibc cannot do, and this variant therefore does not pretend to:
  *  - lower RLIMIT_NOFILE in the child (there is no spawn attribute for it):
- *    the child keeps the parent's soft limit whatever plan->rlimit_mode says;
- *  - set a disposition to SIG_IGN: signals in plan->child_ignore stay ignored
- *    only if the parent ignores them (POSIX_SPAWN_SETSIGDEF can only reset);
+ *    under the default policy the child keeps the parent's soft limit, and
+ *    an explicit limit is refused with EINVAL;
+ *  - set a disposition to SIG_IGN: POSIX_SPAWN_SETSIGDEF can only reset, so
+ *    a signal in plan->child_ignore is accepted only if the parent ignores
+ *    it already (it then stays ignored), else EINVAL;
  *  - be told which close strategy to use: closefrom is close_range with a
  *    /proc/self/fd walk behind it, so a forced strategy is refused (EINVAL).
  * Failures are reported with step `posix_spawn`: glibc returns one errno and
@@ -145,17 +147,47 @@ static int set_attrs(posix_spawnattr_t *attr, const struct fda_plan *plan) {
   return rc;
 }
 
+/* The core's shape rules (launch/spawn.c), so a plan means the same to every launcher. */
+static int plan_shape_ok(const struct fda_plan *p) {
+  if (!p->file || !p->argv || !p->envp || p->nstdio < 0 || p->nkeep < 0) return 0;
+  if ((p->nstdio && !p->stdio) || (p->nkeep && !p->keep)) return 0;
+  for (int i = 0; i < p->nstdio; i++)
+    if (p->stdio[i] < -1) return 0;
+  for (int i = 0; i < p->nkeep; i++)
+    if (p->keep[i] < p->nstdio) return 0;
+  if (p->seal && (p->strategy < FDA_CLOSE_AUTO || p->strategy > FDA_CLOSE_LOOP)) return 0;
+  return p->rlimit_mode >= FDA_RLIMIT_FD_SETSIZE && p->rlimit_mode <= FDA_RLIMIT_EXPLICIT;
+}
+
+/*
+ * What the plan asks that glibc cannot do is refused rather than silently
+ * dropped: a forced strategy other than the one closefrom takes, an explicit
+ * limit, a signal to ignore that the parent does not ignore already. The
+ * default limit policy is not refused: that the child keeps the parent's
+ * soft limit is exactly what the audit must show for posix_spawn.
+ */
+static int glibc_can_follow(const struct fda_plan *p, int strategy) {
+  if (p->seal && p->strategy != FDA_CLOSE_AUTO && p->strategy != strategy) return 0;
+  if (p->rlimit_mode == FDA_RLIMIT_EXPLICIT) return 0;
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sigismember(&p->child_ignore, sig) != 1) continue;
+    struct sigaction sa;
+    if (sigaction(sig, NULL, &sa) != 0 || sa.sa_handler != SIG_IGN) return 0;
+  }
+  return 1;
+}
+
 int fda_spawn_posix_spawn(const struct fda_plan *plan, struct fda_result *result) {
   result->pid = 0;
   result->err = 0;
   result->step = FDA_STEP_NONE;
-  result->strategy = plan->seal ? glibc_closefrom_strategy() : FDA_CLOSE_NONE;
-
-  if (plan->seal && plan->strategy != FDA_CLOSE_AUTO && plan->strategy != result->strategy) {
+  result->strategy = FDA_CLOSE_NONE;
+  if (!plan_shape_ok(plan) || !glibc_can_follow(plan, plan->seal ? glibc_closefrom_strategy() : FDA_CLOSE_NONE)) {
     result->err = EINVAL;
     result->step = FDA_STEP_POSIX_SPAWN;
     return -1;
   }
+  result->strategy = plan->seal ? glibc_closefrom_strategy() : FDA_CLOSE_NONE;
 
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;

@@ -187,6 +187,7 @@ struct request {
   const char *cwd;
   int setpgid;
   sigset_t child_mask;
+  sigset_t child_ignore;
 };
 
 static struct request base_request(void) {
@@ -200,6 +201,7 @@ static struct request base_request(void) {
   r.strategy = FDA_CLOSE_AUTO;
   r.rlimit_mode = FDA_RLIMIT_FD_SETSIZE;
   sigemptyset(&r.child_mask);
+  sigemptyset(&r.child_ignore);
   return r;
 }
 
@@ -246,7 +248,7 @@ static struct outcome launch(fda_spawn_fn fn, const struct request *rq) {
   plan.strategy = rq->strategy;
   plan.rlimit_mode = rq->rlimit_mode;
   plan.child_mask = rq->child_mask;
-  sigemptyset(&plan.child_ignore);
+  plan.child_ignore = rq->child_ignore;
   plan.setpgid = rq->setpgid;
 
   o.rc = fn(&plan, &o.res);
@@ -545,6 +547,7 @@ static void test_forced_strategies(const char *name) {
   }
 }
 
+/* What glibc cannot do is refused, never faked; what it can do is done. */
 static void test_posix_spawn_limits(void) {
   if (!selected("posix_spawn")) return;
   struct request rq = base_request();
@@ -552,6 +555,38 @@ static void test_posix_spawn_limits(void) {
   struct outcome o = launch(fda_spawn_posix_spawn, &rq);
   check(o.rc == -1 && o.res.err == EINVAL && o.res.step == FDA_STEP_POSIX_SPAWN,
         "posix_spawn: a forced strategy glibc cannot follow is refused (EINVAL at posix_spawn)");
+
+  rq = base_request();
+  rq.rlimit_mode = FDA_RLIMIT_EXPLICIT;
+  o = launch(fda_spawn_posix_spawn, &rq);
+  check(o.rc == -1 && o.res.err == EINVAL && o.res.step == FDA_STEP_POSIX_SPAWN,
+        "posix_spawn: an explicit RLIMIT_NOFILE is refused (EINVAL at posix_spawn)");
+
+  rq = base_request();
+  sigaddset(&rq.child_ignore, SIGHUP); /* not ignored in the parent */
+  o = launch(fda_spawn_posix_spawn, &rq);
+  check(o.rc == -1 && o.res.err == EINVAL, "posix_spawn: ignoring a signal the parent does not ignore is refused");
+
+  rq = base_request();
+  sigaddset(&rq.child_ignore, SIGUSR2); /* ignored in the parent: glibc leaves it so */
+  o = launch(fda_spawn_posix_spawn, &rq);
+  check(o.parsed && sigismember(&o.seen.ignored, SIGUSR2) == 1 && sigset_count(&o.seen.ignored) == 1,
+        "posix_spawn: a signal the parent ignores stays ignored when the plan asks for it");
+
+  rq = base_request();
+  rq.keep[0] = 1;
+  rq.nkeep = 1;
+  o = launch(fda_spawn_posix_spawn, &rq);
+  check(o.rc == -1 && o.res.err == EINVAL, "posix_spawn: a keep fd inside the stdio slots is refused like the core does");
+}
+
+static void test_fork_ignore(void) {
+  if (!selected("fork")) return;
+  struct request rq = base_request();
+  sigaddset(&rq.child_ignore, SIGHUP);
+  struct outcome o = launch(fda_spawn_fork, &rq);
+  check(o.parsed && sigismember(&o.seen.ignored, SIGHUP) == 1 && sigset_count(&o.seen.ignored) == 1,
+        "fork: the plan's ignored signal (SIGHUP) is ignored in the child, nothing else (parent ignores SIGUSR2)");
 }
 
 /* Proves the harness sees leaks: seal == 0 lets every non-CLOEXEC fd through, never the CLOEXEC one. */
@@ -844,6 +879,7 @@ int main(int argc, char **argv) {
   test_harness_sees_leaks();
   test_sealing("fork", 1);
   test_forced_strategies("fork");
+  test_fork_ignore();
   test_sealing("posix_spawn", 0);
   test_posix_spawn_limits();
   test_naive_dup();
