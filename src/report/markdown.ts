@@ -14,6 +14,7 @@ import {
   verdict,
 } from './cells.ts';
 import { junitTestName } from './junit.ts';
+import { overviewRows } from './overview.ts';
 import { baitKindsPresent, groupByKernel } from './order.ts';
 import type { TestCounts, TestRecord } from './types.ts';
 
@@ -51,6 +52,15 @@ export function renderSummary(report: AuditReport, records: readonly TestRecord[
     for (const r of results) {
       const v = verdict(r);
       out.push(`- ${code(r.launcher)} **${v.word}**: ${escapeMarkdownCell(v.detail)}`);
+    }
+    out.push('');
+  }
+  const overview = overviewRows(report.results);
+  if (overview.kernels.length > 1) {
+    out.push('## All kernels', '');
+    out.push(row(['launcher', ...overview.kernels.map((k) => code(k, true))]), row(['---', ...overview.kernels.map(() => ':-:')]));
+    for (const r of overview.rows) {
+      out.push(row([code(r.launcher, true), ...r.cells.map((v) => (v ? `**${v.word}**` : SYMBOLS.untested))]));
     }
     out.push('');
   }

@@ -19,6 +19,7 @@ import {
 } from './cells.ts';
 import { painter, resolveColor, type MaybeTty, type Painter } from './color.ts';
 import { baitKindsPresent, groupByKernel, launcherGroup } from './order.ts';
+import { overviewRows, type Overview } from './overview.ts';
 import type { ColorOption, TestCounts } from './types.ts';
 
 export interface TerminalOptions extends ColorOption {
@@ -41,6 +42,12 @@ export function renderTerminal(results: readonly AuditResult[], options: Termina
     out.push(`${p.bold(`kernel: ${oneLine(kernel)}`)}\n`);
     out.push(renderKernelTable(rows, layout, p));
     out.push(renderVerdicts(rows, p));
+    out.push('\n');
+  }
+  const overview = overviewRows(results);
+  if (overview.kernels.length > 1) {
+    out.push(`${p.bold('all kernels')}\n`);
+    out.push(renderOverview(overview, p));
     out.push('\n');
   }
   if (options.legend !== false && results.length > 0) out.push(renderLegend(layout.kinds, p));
@@ -140,6 +147,22 @@ export function renderKernelTable(results: readonly AuditResult[], layout: Table
     ...(spanningCells.length ? { spanningCells } : {}),
   };
   return table(rows, config);
+}
+
+/** The launcher × kernel table printed after the per-kernel tables of a multi-kernel run. */
+export function renderOverview(overview: Overview, p: Painter): string {
+  const header = ['launcher', ...overview.kernels.map(oneLine)].map((h) => p.bold(h));
+  const rows = overview.rows.map((r) => [
+    oneLine(r.launcher),
+    ...r.cells.map((v) => (v ? p.tone(v.tone, v.word) : p.tone('muted', SYMBOLS.untested))),
+  ]);
+  const groups = overview.rows.map((r) => launcherGroup(r.launcher));
+  return table([header, ...rows], {
+    border: getBorderCharacters('norc'),
+    columnDefault: { alignment: 'left', paddingLeft: 1, paddingRight: 1 },
+    drawVerticalLine: (i, size) => i <= 1 || i === size,
+    drawHorizontalLine: (i, size) => i <= 1 || i === size || groups[i - 2] !== groups[i - 1],
+  });
 }
 
 /** One verdict line per result, launcher ids padded to a common width. */

@@ -15,8 +15,9 @@ import type { TestRecord } from '../../src/report/types.ts';
 import { RECORDS, REPORT, RESULTS } from './golden/fixtures.ts';
 import { checkGolden } from './golden/golden.ts';
 
-/** Rows of the Markdown tables: lines that start and end with a pipe. */
-const tableRows = (md: string): string[] => md.split('\n').filter((l) => l.startsWith('| ') && l.endsWith(' |'));
+/** Rows of the per-kernel Markdown tables: lines that start and end with a pipe. */
+const tableRows = (md: string): string[] =>
+  (md.split('## All kernels')[0] ?? '').split('\n').filter((l) => l.startsWith('| ') && l.endsWith(' |'));
 /** Cells of a GFM row, honouring escaped pipes. */
 const cells = (row: string): string[] => row.slice(2, -2).split(/(?<!\\) \| /);
 
@@ -37,6 +38,13 @@ test.group('report: summary.md', () => {
     assert.deepEqual(cells(spawn as string).slice(0, 4), ['`node:spawn`', '**LEAK**', '✗ 20', '✗ 21']);
     const err = rows.find((r) => r.startsWith('| `posix_spawn` '));
     assert.match(cells(err as string)[1] ?? '', /^\*\*ERROR\*\* \(probe exited with code 127 posix\\_spawn: closefrom failed/);
+  });
+
+  test('several kernels get an overview table of verdicts', ({ assert }) => {
+    const md = renderSummary(REPORT);
+    assert.include(md, '## All kernels\n\n| launcher | `host` | `linux-5.8` |\n| --- | :-: | :-: |\n| `node:spawn` | **LEAK** | · |\n');
+    assert.include(md, '| `mutant:fd-setsize-fallback` | **SEALED** | **LEAK** |\n');
+    assert.notInclude(renderSummary({ ...REPORT, results: RESULTS.filter((r) => r.kernel === 'host') }), 'All kernels');
   });
 
   test('verdict lines, test counts, failed tests with their messages', ({ assert }) => {

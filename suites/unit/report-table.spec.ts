@@ -13,7 +13,9 @@ const result = (launcher: string): AuditResult => {
   if (!r) throw new Error(`fixture ${launcher} missing`);
   return structuredClone(r);
 };
-const tableLines = (text: string): string[] => text.split('\n').filter((l) => /^[┌│├└]/.test(l));
+/** Lines of the per-kernel tables (the overview after them is left out). */
+const tableLines = (text: string): string[] =>
+  (text.split('all kernels\n')[0] ?? '').split('\n').filter((l) => /^[┌│├└]/.test(l));
 /** Launcher ids in the order their rows appear. */
 const rowOrder = (text: string): string[] =>
   tableLines(text)
@@ -60,11 +62,26 @@ test.group('report: terminal table', () => {
     const k58 = out.indexOf('kernel: linux-5.8\n');
     assert.isAbove(host, -1);
     assert.isAbove(k58, host);
-    assert.equal(out.split('\n').filter((l) => l.startsWith('┌')).length, 2);
+    assert.equal(tableLines(out).filter((l) => l.startsWith('┌')).length, 2);
     const widths = new Set(tableLines(out).map((l) => [...l].length));
     assert.equal(widths.size, 1, `table line widths differ: ${[...widths].join(', ')}`);
     // Fifteen bait columns with five-digit fds still fit a wide terminal.
     assert.isAtMost([...widths][0] as number, 150);
+  });
+
+  test('several kernels end with a launcher × kernel overview; one kernel has none', ({ assert }) => {
+    const out = renderTerminal(RESULTS, { color: false });
+    const overview = out.slice(out.indexOf('all kernels\n'));
+    assert.isAbove(out.indexOf('all kernels\n'), out.indexOf('kernel: linux-5.8'));
+    assert.match(overview, /│ launcher +│ host +linux-5\.8 +│/);
+    assert.match(overview, /│ native +│ SEALED +SEALED +│/);
+    assert.match(overview, /│ mutant:fd-setsize-fallback +│ SEALED +LEAK +│/);
+    assert.match(overview, /│ posix_spawn +│ · +ERROR +│/);
+    const hostOnly = renderTerminal(RESULTS.filter((r) => r.kernel === 'host'), { color: false });
+    assert.notInclude(hostOnly, 'all kernels');
+    // A launcher with two results under one kernel shows the worse one.
+    const twice = [result('native'), { ...result('native'), status: 'leak' as const }, { ...result('native'), kernel: 'no-proc' }];
+    assert.match(renderTerminal(twice, { color: false }), /│ native +│ LEAK +SEALED +│/);
   });
 
   test('a leak shows the child fd, a seal ✓, a passed fd → its child fd, a missing one ○', ({ assert }) => {
