@@ -66,6 +66,25 @@ function checkOptions(options: OpenBaitsOptions | undefined): Required<OpenBaits
 const finite = (l: Limit): number => (l === 'unlimited' ? Number.MAX_SAFE_INTEGER : l);
 
 /**
+ * Soft-limit bookkeeping shared by all open bait sets, so they may be closed
+ * in any order: the limit in force before the first above-soft-limit bait,
+ * and the numbers of those baits still open. The soft limit stays at or below
+ * the lowest of them and comes back to the baseline when the last one closes.
+ */
+let limitBaseline: { soft: Limit; hard: Limit } | undefined;
+const aboveSoftFds = new Set<number>();
+
+function settleSoftLimit(): void {
+  if (!limitBaseline) return;
+  if (aboveSoftFds.size === 0) {
+    fdops.setRlimitNofile(limitBaseline.soft, limitBaseline.hard);
+    limitBaseline = undefined;
+    return;
+  }
+  fdops.setRlimitNofile(Math.min(finite(limitBaseline.soft), ...aboveSoftFds), limitBaseline.hard);
+}
+
+/**
  * Opens the baits of `kinds` (default: all of them). On any failure every
  * fd opened so far is closed, the limit restored and the temp directory
  * removed before the error is thrown.
@@ -79,7 +98,7 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
   /** Every fd this set owns (baits and CLOEXEC helpers), closed in reverse order. */
   const owned: number[] = [];
   let tmp: string | undefined;
-  let savedLimit: { soft: Limit; hard: Limit } | undefined;
+  let aboveSoft: number | undefined;
   let closed = false;
 
   const close = (): void => {
@@ -93,9 +112,10 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
         errors.push(err);
       }
     }
-    if (savedLimit) {
+    if (aboveSoft !== undefined) {
+      aboveSoftFds.delete(aboveSoft);
       try {
-        fdops.setRlimitNofile(savedLimit.soft, savedLimit.hard);
+        settleSoftLimit();
       } catch (err) {
         errors.push(err);
       }
@@ -190,19 +210,21 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
    */
   const openAboveSoftLimit = (fd: number): number => {
     const before = fdops.getRlimitNofile();
-    savedLimit ??= before;
     const hard = Math.min(finite(before.hard), ABOVE_SOFT_CEILING);
     if (hard < 64) throw new RangeError(`openBaits: hard RLIMIT_NOFILE ${String(before.hard)} leaves no room for the above-soft-limit bait`);
+    if (aboveSoftFds.size === 0) limitBaseline = before;
     // F_DUPFD only hands out numbers below the soft limit: raise it to the hard limit for the move.
     if (finite(before.soft) < hard) fdops.setRlimitNofile(hard, before.hard);
     let placed: number;
     try {
       placed = fdops.isOpen(hard - 1) ? moveAbove(fd, hard - 64) : moveAbove(fd, hard - 1);
     } catch (err) {
-      fdops.setRlimitNofile(before.soft, before.hard);
+      settleSoftLimit();
       throw err;
     }
-    fdops.setRlimitNofile(Math.min(finite(before.soft), placed), before.hard);
+    aboveSoft = placed;
+    aboveSoftFds.add(placed);
+    settleSoftLimit();
     return placed;
   };
 
