@@ -20,17 +20,23 @@ export function inGithubActions(env: NodeJS.ProcessEnv = process.env): boolean {
   return v !== undefined && v !== '' && v !== 'false' && v !== '0';
 }
 
-/** One `::error file=…,title=…::message` line for a failed test. */
-export function annotationLine(record: TestRecord): string {
-  const props: string[] = [];
-  if (record.file) props.push(`file=${escapeCommandProperty(record.file)}`);
-  props.push(`title=${escapeCommandProperty(`fdaudit: ${junitTestName(record)}`)}`);
-  // Keep line breaks (escaped below); other control characters would reach the log raw.
-  const message = stripAnsi(record.message ?? 'failed').replace(
+/**
+ * Colour codes dropped; control characters shown as \xNN, since the runner would copy them
+ * into the log raw. Tab stays, CR and LF stay for the escaping to encode.
+ */
+function visible(text: string): string {
+  return stripAnsi(text).replace(
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
-  return `::error ${props.join(',')}::${escapeCommandData(message)}`;
+}
+
+/** One `::error file=…,title=…::message` line for a failed test. */
+export function annotationLine(record: TestRecord): string {
+  const props: string[] = [];
+  if (record.file) props.push(`file=${escapeCommandProperty(visible(record.file))}`);
+  props.push(`title=${escapeCommandProperty(visible(`fdaudit: ${junitTestName(record)}`))}`);
+  return `::error ${props.join(',')}::${escapeCommandData(visible(record.message ?? 'failed'))}`;
 }
 
 /** Annotation lines for every failed test when running under GitHub Actions, else none. */

@@ -121,12 +121,12 @@ test.group('report: GitHub annotations', () => {
 
   test('a property with a comma or colon cannot end early or add a property', ({ assert }) => {
     const r: TestRecord = {
-      name: 'x, title=evil::y', file: 'dir,a/b:c.spec.ts', status: 'failed', durationMs: 0, message: 'm\r\n::warning::z',
+      name: 'x, title=evil::y\u0007', file: 'dir,a/b:c.spec.ts', status: 'failed', durationMs: 0, message: 'm\r\n::warning::z',
     };
     const line = annotationLine(r);
-    assert.equal(line, '::error file=dir%2Ca/b%3Ac.spec.ts,title=fdaudit%3A x%2C title=evil%3A%3Ay::m%0D%0A::warning::z');
+    assert.equal(line, '::error file=dir%2Ca/b%3Ac.spec.ts,title=fdaudit%3A x%2C title=evil%3A%3Ay\\x07::m%0D%0A::warning::z');
     // Exactly one "::" opens the message, and the properties split into exactly two.
     const head = line.slice('::error '.length, line.indexOf('::', '::error '.length));
-    assert.deepEqual(head.split(','), ['file=dir%2Ca/b%3Ac.spec.ts', 'title=fdaudit%3A x%2C title=evil%3A%3Ay']);
+    assert.deepEqual(head.split(','), ['file=dir%2Ca/b%3Ac.spec.ts', 'title=fdaudit%3A x%2C title=evil%3A%3Ay\\x07']);
   });
 });
