@@ -14,4 +14,3 @@ export { escapeMarkdownCell, renderSummary, writeStepSummary } from './markdown.
 export { annotationLine, escapeCommandData, escapeCommandProperty, githubAnnotations, inGithubActions } from './github.ts';
 export { Progress, type ProgressOptions, type ProgressStream } from './progress.ts';
 export { REPORT_FILES, writeReports, type WriteReportsOptions, type WrittenReports } from './write.ts';
-export { recordFromTestEnd, type RecordContext, type TestEndLike } from './japa.ts';
