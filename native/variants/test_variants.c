@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,7 +143,8 @@ static void parse_sigs(const char *p, sigset_t *set) {
 static int parse_seen(char *text, struct seen *s) {
   memset(s, 0, sizeof *s);
   int have_rlimit = 0;
-  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     if (strncmp(line, "fd ", 3) == 0 && s->nfd < MAX_SEEN) {
       if (sscanf(line, "fd %d %llu:%llu", &s->fd[s->nfd], &s->dev[s->nfd], &s->ino[s->nfd]) == 3) s->nfd++;
     } else if (strncmp(line, "rlimit", 6) == 0) {
@@ -257,20 +259,22 @@ static struct outcome launch(fda_spawn_fn fn, const struct request *rq) {
     close(p[0]);
     return o;
   }
-  static char buf[1 << 16];
+  char *buf = malloc(1 << 16); /* launches also run from several threads */
+  if (buf == NULL) die("malloc");
   size_t len = 0;
   for (;;) {
-    ssize_t n = read(p[0], buf + len, sizeof buf - 1 - len);
+    ssize_t n = read(p[0], buf + len, (1 << 16) - 1 - len);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     len += (size_t)n;
-    if (len == sizeof buf - 1) break;
+    if (len == (1 << 16) - 1) break;
   }
   buf[len] = 0;
   close(p[0]);
   while (waitpid(o.res.pid, &o.status, 0) < 0 && errno == EINTR) {
   }
   o.parsed = WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0 && parse_seen(buf, &o.seen) == 0;
+  free(buf);
   return o;
 }
 
@@ -824,6 +828,50 @@ static void test_registry(void) {
         "registry: unknown ids give NULL");
 }
 
+/*
+ * Launches from several threads at once: the fork variant's per-thread
+ * report fd and every variant's parent side must not mix up two launches.
+ */
+#define THREADS 4
+#define PER_THREAD 25
+
+struct thread_job {
+  fda_spawn_fn fn;
+  int sealed;
+};
+
+static void *thread_launches(void *arg) {
+  struct thread_job *job = arg;
+  for (int i = 0; i < PER_THREAD; i++) {
+    struct request rq = base_request();
+    rq.stdio[0] = env.devnull;
+    struct outcome o = launch(job->fn, &rq);
+    job->sealed += o.rc == 0 && o.parsed && o.seen.nfd == 3 && seen_same(&o.seen, 0, env.devnull) &&
+                   seen_find(&o.seen, env.lo[0]) < 0 && seen_find(&o.seen, env.hi) < 0;
+  }
+  return NULL;
+}
+
+static void test_threads(const char *name) {
+  if (!selected(name)) return;
+  int before = count_open_fds();
+  pthread_t t[THREADS];
+  struct thread_job jobs[THREADS];
+  for (int i = 0; i < THREADS; i++) {
+    jobs[i].fn = fda_variant_by_name(name);
+    jobs[i].sealed = 0;
+    if (pthread_create(&t[i], NULL, thread_launches, &jobs[i]) != 0) die("pthread_create");
+  }
+  int sealed = 0;
+  for (int i = 0; i < THREADS; i++) {
+    pthread_join(t[i], NULL);
+    sealed += jobs[i].sealed;
+  }
+  check(sealed == THREADS * PER_THREAD, "%s: %d launches from %d threads at once, %d sealed", name,
+        THREADS * PER_THREAD, THREADS, sealed);
+  check(no_zombie() && count_open_fds() == before, "%s: after the threads, no zombie and no fd leaked", name);
+}
+
 /* Every mutant on a missing program: the error crosses, the child is reaped. */
 static void test_mutant_failures(void) {
   for (int i = 0; fda_variant_name(i) != NULL; i++) {
@@ -880,7 +928,9 @@ int main(int argc, char **argv) {
   test_sealing("fork", 1);
   test_forced_strategies("fork");
   test_fork_ignore();
+  test_threads("fork");
   test_sealing("posix_spawn", 0);
+  test_threads("posix_spawn");
   test_posix_spawn_limits();
   test_naive_dup();
   test_fd_setsize_fallback();
