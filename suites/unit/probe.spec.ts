@@ -5,6 +5,9 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fdops from '../../src/native/fdops.ts';
+import { getPersonality, KERNEL_WRAPPER_EXIT, wrapArgv } from '../../src/kernels/index.ts';
+import { KERNEL_IDS } from '../../src/kernels/types.ts';
+import type { KernelId } from '../../src/kernels/types.ts';
 import { describeFd } from '../../src/probe/describe.ts';
 import { parseProbeReport, readProbeReport } from '../../src/probe/parse.ts';
 import { probeArgv, probePath } from '../../src/probe/path.ts';
@@ -214,6 +217,37 @@ test.group('probe: without /proc', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }).skip(() => !canHideProc(), 'cannot hide /proc here (unshare -m with a tmpfs over /proc failed)');
+});
+
+test.group('probe: under every kernel personality', () => {
+  test('a valid report with the same fds everywhere; targets only where /proc is visible', ({ assert }) => {
+    const [r, w] = fdops.pipe(); // non-CLOEXEC: crosses into the wrapper and on into the probe
+    try {
+      const reports = new Map<string, ProbeReport>();
+      for (const k of KERNEL_IDS) {
+        const res = run(wrapArgv(k, probeArgv('-')));
+        if (res.status === KERNEL_WRAPPER_EXIT.unavailable) continue; // the personality cannot be applied here
+        assert.equal(res.status, 0, `${k}: ${res.stderr}`);
+        reports.set(k, parseProbeReport(res.stdout, `probe under ${k}`));
+      }
+      const host = reports.get('host');
+      if (!host) throw new Error('no report on the host personality');
+      const hostFds = host.fds.map((f) => f.fd);
+      assert.includeMembers(hostFds, [r, w]);
+      for (const [k, rep] of reports) {
+        const hidden = getPersonality(k as KernelId).hidesProc;
+        assert.deepEqual(rep.fds.map((f) => f.fd), hostFds, k);
+        const wEntry = rep.fds.find((f) => f.fd === w);
+        assert.equal(wEntry?.type, 'pipe', k);
+        assert.equal(wEntry?.target, hidden ? 'unknown' : host.fds.find((f) => f.fd === w)?.target, k);
+        assert.equal(wEntry?.identity, describeFd(w).identity, `${k}: a pipe's identity needs no /proc`);
+      }
+      assert.isTrue([...reports.keys()].some((k) => getPersonality(k as KernelId).hidesProc), 'no personality without /proc could run');
+    } finally {
+      fdops.close(r);
+      fdops.close(w);
+    }
+  });
 });
 
 /** Fds valgrind lists as open at exit that the program opened itself (not inherited). */
