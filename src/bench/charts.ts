@@ -32,15 +32,16 @@ function lineSpec(title: string, xTitle: string, points: Point[]): TopLevelSpec 
     background: 'white',
     data: { values: points },
     encoding: {
-      x: { field: 'x', type: 'quantitative', scale: { type: 'log' }, axis: { title: xTitle, grid: true } },
-      color: { field: 'series', type: 'nominal', legend: { title: null, orient: 'right' } },
+      // Not rounded out to powers of ten: the levels would sit in a corner of the plot.
+      x: { field: 'x', type: 'quantitative', scale: { type: 'log', nice: false, padding: 24 }, axis: { title: xTitle, grid: true } },
+      color: { field: 'series', type: 'nominal', legend: { title: null, orient: 'right', symbolOpacity: 1 } },
     },
     layer: [
       // p95 as a faint band above each median: how wide the tail is.
       { mark: { type: 'rule', opacity: 0.35, strokeWidth: 3 }, encoding: { y: { field: 'median', type: 'quantitative' }, y2: { field: 'p95' } } },
       {
         mark: { type: 'line', point: { filled: true, size: 50 } },
-        encoding: { y: { field: 'median', type: 'quantitative', scale: { type: 'log' }, axis: AXIS_US } },
+        encoding: { y: { field: 'median', type: 'quantitative', scale: { type: 'log', padding: 12 }, axis: AXIS_US } },
       },
     ],
   };
