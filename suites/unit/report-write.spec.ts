@@ -1,13 +1,21 @@
 import { test } from '@japa/runner';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serializeAuditReport } from '../../src/report/audit-json.ts';
 import { renderJunit } from '../../src/report/junit.ts';
 import { renderSummary } from '../../src/report/markdown.ts';
 import { writeReports } from '../../src/report/write.ts';
 import type { ReportFormat } from '../../src/report/types.ts';
 import { RECORDS, REPORT } from './golden/fixtures.ts';
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const WRITE_MODULE = fileURLToPath(new URL('../../src/report/write.ts', import.meta.url));
+
+/** A user + mount namespace lets an unprivileged test mount a tiny tmpfs that fills up. */
+const canMountTmpfs = (): boolean => spawnSync('unshare', ['-rm', 'true'], { stdio: 'ignore' }).status === 0;
 
 /** Every entry under `dir`, recursively, as paths relative to it. */
 function tree(dir: string): string[] {
@@ -84,4 +92,33 @@ test.group('report: writeReports', (group) => {
     assert.throws(() => writeReports(out, { ...REPORT, schema: 'x' as 'fdaudit/audit@1' }, RECORDS), TypeError, /schema/);
     assert.isFalse(existsSync(out));
   });
+
+  test('a disk that fills up half-way: an Error naming the directory, no temp file, no report', ({ assert }) => {
+    const mnt = join(root, 'mnt');
+    mkdirSync(mnt);
+    // audit.json (no results) fits in the 8 KiB tmpfs; junit.xml with these records does not.
+    const records = Array.from({ length: 200 }, (_, i) => ({
+      name: `t${i}`, status: 'failed', durationMs: 1, message: 'x'.repeat(100),
+    }));
+    const script = join(root, 'fill.mts');
+    writeFileSync(
+      script,
+      `import { readdirSync } from 'node:fs';
+import { writeReports } from ${JSON.stringify(WRITE_MODULE)};
+const report = { schema: 'fdaudit/audit@1', host: { kernel: 'k', node: 'n', libc: 'l' }, results: [], tests: { passed: 0, failed: 200, skipped: 0 } };
+let message = null;
+try { writeReports(process.argv[2], report, ${JSON.stringify(records)}); } catch (e) { message = e.message; }
+console.log(JSON.stringify({ message, entries: readdirSync(process.argv[2]) }));
+`,
+    );
+    const run = spawnSync(
+      'unshare',
+      ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=8k tmpfs "$1" && exec "$2" --import tsx "$3" "$1"', 'sh', mnt, process.execPath, script],
+      { cwd: PACKAGE_ROOT, encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { message: string | null; entries: string[] };
+    assert.equal(out.message, `cannot write reports to ${mnt}: no space left on device (ENOSPC)`);
+    assert.deepEqual(out.entries, [], 'neither a temp file nor audit.json is left');
+  }).skip(!canMountTmpfs(), 'needs a user and mount namespace (unshare -rm)');
 });
