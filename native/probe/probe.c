@@ -454,6 +454,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, PROBE_NAME ": cannot open report file '%s': %s\n", report, strerror(errno));
     return EXIT_FAILURE_RUNTIME;
   }
+  /* With stdio closed the report would land on 0..2, where a message meant
+   * for stderr could end up inside it: keep it above. */
+  if (!to_stdout && fd <= STDERR_FILENO) {
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    if (high >= 0) {
+      close(fd);
+      fd = high;
+    }
+  }
   if (write_all(fd, o.p, o.len) < 0) {
     fprintf(stderr, PROBE_NAME ": cannot write report to '%s': %s\n", to_stdout ? "stdout" : report,
             strerror(errno));

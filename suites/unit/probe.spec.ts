@@ -126,6 +126,23 @@ test.group('probe: what it reports', () => {
     }
   });
 
+  test('with stdio closed the report still lands in its file and 0..2 are reported absent', ({ assert }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fdaudit-probe-test-'));
+    try {
+      const path = join(dir, 'r.json');
+      const res = run(['bash', '-c', 'exec 0<&- 1>&- 2>&-; exec "$@"', 'bash', ...probeArgv(path)]);
+      assert.equal(res.status, 0);
+      const rep = readProbeReport(path);
+      assert.deepEqual(rep.fds.filter((f) => f.fd <= 2), []);
+      // Negative control: with stdio open, 0..2 are there.
+      const res2 = run(['bash', '-c', 'exec "$@"', 'bash', ...probeArgv(path)]);
+      assert.equal(res2.status, 0);
+      assert.deepEqual(readProbeReport(path).fds.filter((f) => f.fd <= 2).map((f) => f.fd), [0, 1, 2]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('fds, limits and ignored signals set up by a shell', ({ assert }) => {
     const dir = mkdtempSync(join(tmpdir(), 'fdaudit-probe-test-'));
     try {
