@@ -37,7 +37,7 @@ export const BAIT_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export function baitHeader(kind: string): string {
-  return BAIT_HEADERS[kind] ?? kind;
+  return BAIT_HEADERS[kind] ?? oneLine(kind);
 }
 
 export interface Cell {
@@ -52,7 +52,7 @@ export function fdList(fds: readonly number[]): string {
 }
 
 function childFds(baits: readonly BaitVerdict[]): number[] {
-  return baits.flatMap((b) => (b.childFd === null ? [] : [b.childFd]));
+  return baits.flatMap((b) => (typeof b.childFd === 'number' ? [b.childFd] : []));
 }
 
 /** The cell for every bait of one kind in one result (usually one bait). */
