@@ -400,6 +400,9 @@ static void usage(FILE *f) {
           "  --report -      write the report to stdout (the default)\n"
           "  --help          show this text\n"
           "\n"
+          "Signals are named SIGPIPE, SIGUSR1, ...; real-time ones SIGRTMIN+k counted\n"
+          "from glibc's SIGRTMIN (34); 32 and 33 are SIG32 and SIG33.\n"
+          "\n"
           "Exit status: 0 report written, 1 report could not be written, 2 usage error.\n");
 }
 
