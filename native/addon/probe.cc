@@ -3,6 +3,7 @@
 // identity compares equal with what the probe reports for it in a child.
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "parts.h"
@@ -20,10 +21,9 @@ Napi::Value DescribeFd(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "describeFd(fd): fd must be an integer in 0..2147483647");
   }
   // The target buffer is large; keep it off the (possibly small) JS thread stack.
-  auto* d = new fda_fd_desc;
-  int rc = fda_describe_fd(static_cast<int>(n), d);
+  auto d = std::make_unique<fda_fd_desc>();
+  int rc = fda_describe_fd(static_cast<int>(n), d.get());
   if (rc < 0) {
-    delete d;
     Napi::Error err = Napi::Error::New(env, std::string("describeFd(") + std::to_string(static_cast<int>(n)) +
                                                 "): " + std::strerror(-rc));
     err.Set("code", Napi::String::New(env, -rc == EBADF ? "EBADF" : "EIO"));
@@ -42,7 +42,6 @@ Napi::Value DescribeFd(const Napi::CallbackInfo& info) {
   o.Set("flags", Napi::String::New(env, d->flags));
   o.Set("pos", Napi::String::New(env, d->pos));
   o.Set("identity", Napi::String::New(env, d->identity));
-  delete d;
   return o;
 }
 

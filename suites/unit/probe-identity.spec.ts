@@ -200,3 +200,20 @@ test.group('identity: anonymous inodes and pipes', () => {
   });
 });
 
+
+test.group('identity: describeFd input', () => {
+  test('a closed fd is EBADF; bad arguments are TypeError/RangeError', ({ assert }) => {
+    const fd = fdops.open('/dev/null', 'r', true);
+    assert.equal(describeFd(fd).type, 'char');
+    fdops.close(fd);
+    try {
+      describeFd(fd);
+      assert.fail('a closed fd was described');
+    } catch (err) {
+      assert.equal((err as NodeJS.ErrnoException).code, 'EBADF');
+    }
+    assert.throws(() => describeFd('3' as unknown as number), TypeError);
+    assert.throws(() => describeFd(-1), RangeError);
+    assert.throws(() => describeFd(1.5), RangeError);
+  });
+});
