@@ -1,11 +1,12 @@
 import { test } from '@japa/runner';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openBaits, openFds } from '../../src/bait/open.ts';
 import { BAIT_KINDS } from '../../src/bait/types.ts';
 import type { BaitKind, BaitSet } from '../../src/bait/types.ts';
+import { kernelWrapperPath, wrapArgv } from '../../src/kernels/index.ts';
 import * as fdops from '../../src/native/fdops.ts';
 import { describeFd } from '../../src/probe/describe.ts';
 import { parseProbeReport } from '../../src/probe/parse.ts';
@@ -104,6 +105,39 @@ test.group('baits: what a child sees', () => {
       });
     });
   });
+});
+
+test.group('baits: without /proc', () => {
+  test('in a process under the no-proc personality every bait is still found in a child, cloexec still not', ({ assert }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fdaudit-bait-test-'));
+    try {
+      const src = (m: string) => JSON.stringify(join(process.cwd(), 'src', m));
+      const script = join(dir, 'noproc.ts');
+      writeFileSync(script, [
+        `import { spawnSync } from 'node:child_process';`,
+        `import { existsSync } from 'node:fs';`,
+        `import { openBaits } from ${src('bait/open.ts')};`,
+        `import { probeArgv } from ${src('probe/path.ts')};`,
+        `import { parseProbeReport } from ${src('probe/parse.ts')};`,
+        `const set = openBaits();`,
+        `const [f, ...a] = probeArgv('-');`,
+        `const rep = parseProbeReport(spawnSync(f, a, { encoding: 'utf8' }).stdout);`,
+        `const found = set.baits.map((b) => ({ kind: b.kind, fd: b.fd, at: rep.fds.filter((x) => x.identity === b.identity).map((x) => x.fd) }));`,
+        `set.close();`,
+        `console.log(JSON.stringify({ procVisible: existsSync('/proc/self/fd'), targets: [...new Set(rep.fds.map((x) => x.target))], found }));`,
+      ].join('\n'));
+      const [wrapper, ...args] = wrapArgv('no-proc', [process.execPath, '--import', 'tsx', script]);
+      const res = spawnSync(wrapper as string, args, { encoding: 'utf8', cwd: process.cwd() });
+      assert.equal(res.status, 0, res.stderr);
+      const out = JSON.parse(res.stdout) as { procVisible: boolean; targets: string[]; found: Array<{ kind: BaitKind; fd: number; at: number[] }> };
+      assert.isFalse(out.procVisible);
+      assert.deepEqual(out.targets, ['unknown']);
+      for (const b of out.found) assert.deepEqual(b.at, b.kind === 'cloexec' ? [] : [b.fd], b.kind);
+      assert.lengthOf(out.found, BAIT_KINDS.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }).skip(() => spawnSync(kernelWrapperPath(), ['--as', 'no-proc', '--', '/bin/true']).status !== 0, 'the no-proc personality is unavailable here');
 });
 
 test.group('baits: closing', () => {
