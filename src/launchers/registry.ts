@@ -2,9 +2,10 @@
 import { externalLaunchers } from './external.ts';
 import { nativeLaunchers } from './native.ts';
 import { nodeLaunchers } from './node.ts';
+import { runtimeLaunchers } from './runtimes/index.ts';
 import type { Launcher } from './types.ts';
 
-export const launchers: readonly Launcher[] = [...nodeLaunchers, ...nativeLaunchers, ...externalLaunchers];
+export const launchers: readonly Launcher[] = [...nodeLaunchers, ...nativeLaunchers, ...externalLaunchers, ...runtimeLaunchers];
 
 const byId = new Map(launchers.map((l) => [l.id, l]));
 
