@@ -18,7 +18,7 @@ import { launcherIds } from '../launchers/registry.ts';
 import type { TestRecord } from '../report/types.ts';
 import type { PassOutcome } from './run-japa.ts';
 import type { RunPlan } from './run-plan.ts';
-import { WORKER_SCHEMA, type WorkerOutput } from './run-worker.ts';
+import { WORKER_SCHEMA, type WorkerOutput } from './run-protocol.ts';
 
 /** The worker entry next to this module, in the same form (sources under tsx, or compiled). */
 export function workerEntry(): string {

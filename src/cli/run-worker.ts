@@ -8,14 +8,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { selectLaunchers } from './launcher-options.ts';
-import { runSpecsHere, type PassOutcome } from './run-japa.ts';
+import { runSpecsHere } from './run-japa.ts';
 import type { RunPlan } from './run-plan.ts';
-
-export const WORKER_SCHEMA = 'fdaudit/run-worker@1';
-
-export interface WorkerOutput extends PassOutcome {
-  schema: typeof WORKER_SCHEMA;
-}
+import { WORKER_SCHEMA, type WorkerOutput } from './run-protocol.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   const [planPath, outPath] = argv;

@@ -15,6 +15,11 @@ export interface AuditRequest {
   baits?: readonly BaitKind[];
   /** Launch again instead of reusing this run's result. */
   fresh?: boolean;
+  /**
+   * Enter the launcher's exposing scenario (mutants: a forced fallback, a raised soft limit …); default
+   * true. false audits the launcher as it behaves by itself, e.g. to see the kernel alone expose it.
+   */
+  scenario?: boolean;
 }
 
 /** Launchers added for this run (`--exec`, config), by id; filled by the CLI or the plugin. */
@@ -88,11 +93,12 @@ export function auditCached(launcherId: string, request: AuditRequest = {}): Pro
     return Promise.reject(err);
   }
   if (selection && !selection.includes(launcher.id)) return Promise.resolve(notSelected(launcher.id, kernel, selection));
-  const key = `${launcher.id}\u0000${kernel}\u0000${kinds.join(',')}`;
+  const scenarios = request.scenario ?? true;
+  const key = `${launcher.id}\u0000${kernel}\u0000${kinds.join(',')}\u0000${scenarios}`;
   const cached = state.cache.get(key);
   if (cached && !request.fresh) return cached;
   const pending = serialized(async () => {
-    const [result] = await runAudit({ launchers: [launcher], baits: kinds, kernel, timeoutMs });
+    const [result] = await runAudit({ launchers: [launcher], baits: kinds, kernel, timeoutMs, scenarios });
     if (!result) throw new Error(`the audit of ${launcher.id} returned no result`);
     state.results.push(result);
     return result;

@@ -60,8 +60,9 @@ export function recordsReporter(sink: TestRecord[], cwd = process.cwd()): NamedR
         sink.push(record);
       });
       // A hook that fails outside any test still fails the run, and the report says where.
+      // hasError is also set when a test of the group failed; only hook errors need a record of their own.
       emitter.on('group:end', (g) => {
-        if (!g.hasError) return;
+        if (!g.hasError || g.errors.length === 0) return;
         const meta = g.meta as Record<string, unknown>;
         const file = str(meta.fileName);
         const record: TestRecord = {
@@ -74,7 +75,7 @@ export function recordsReporter(sink: TestRecord[], cwd = process.cwd()): NamedR
         sink.push(record);
       });
       emitter.on('suite:end', (s) => {
-        if (!s.hasError) return;
+        if (!s.hasError || s.errors.length === 0) return;
         sink.push({
           name: `suite ${s.name} (hooks)`,
           status: 'failed',
