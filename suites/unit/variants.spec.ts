@@ -28,8 +28,11 @@ interface DriverRun {
   failed: string[];
 }
 
-function runDriver(...args: string[]): DriverRun {
-  const r = spawnSync(nativePath('fdaudit-variants-test'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** The driver, or with `kernel` the driver under that personality (fdaudit-kernel --as). */
+function runDriver(args: string[] = [], kernel?: string): DriverRun {
+  const driver = nativePath('fdaudit-variants-test');
+  const [file, argv] = kernel === undefined ? [driver, args] : [nativePath('fdaudit-kernel'), ['--as', kernel, '--', driver, ...args]];
+  const r = spawnSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error) throw r.error;
   const lines = r.stdout.split('\n');
   return {
@@ -97,15 +100,54 @@ test.group('launcher variants: C driver', () => {
     });
 
   test('the driver fails when the child reports nothing', ({ assert }) => {
-    const run = runDriver('--seen', '/bin/true', '--only', 'fork');
+    const run = runDriver(['--seen', '/bin/true', '--only', 'fork']);
     assert.equal(run.status, 1);
     assert.isAbove(run.failed.length, 0);
     assert.isTrue(run.failed.some((l) => l.includes('the child reported')));
   });
 
   test('an unknown variant name is refused with usage status 2', ({ assert }) => {
-    const run = runDriver('--only', 'mutant:nope');
+    const run = runDriver(['--only', 'mutant:nope']);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /unknown variant 'mutant:nope'/);
   });
+});
+
+/** Kernel personalities (DESIGN.md §5) with what the driver must then see. */
+const PERSONALITIES = [
+  { kernel: 'linux-5.10', closeRange: true, proc: true },
+  { kernel: 'linux-5.8', closeRange: false, proc: true },
+  { kernel: 'linux-5.2', closeRange: false, proc: true },
+  { kernel: 'container-eperm', closeRange: false, proc: true },
+  { kernel: 'no-proc', closeRange: true, proc: false },
+  { kernel: 'linux-5.8+no-proc', closeRange: false, proc: false },
+] as const;
+
+test.group('launcher variants: C driver under kernel personalities', () => {
+  test('{kernel}')
+    .with([...PERSONALITIES])
+    .run(({ assert }, p) => {
+      const run = runDriver([], p.kernel);
+      if (run.status === 3) {
+        // fdaudit-kernel: personality unavailable here (no seccomp or namespaces); nothing to judge.
+        assert.match(run.stderr, /./);
+        return;
+      }
+      assert.deepEqual(run.failed, [], run.stdout);
+      assert.equal(run.status, 0, run.stderr);
+      const kernelLine = /^# kernel: close_range (works|refused), \/proc (mounted|hidden)$/m.exec(run.stdout);
+      assert.deepEqual(kernelLine?.slice(1), [p.closeRange ? 'works' : 'refused', p.proc ? 'mounted' : 'hidden']);
+      const passed = run.passed;
+      if (!p.closeRange) {
+        // The kernel, not a forced strategy, exposes the FD_SETSIZE fallback.
+        assert.isTrue(passed.some((l) => l.includes('close_range refused by the kernel): the fd at 1500 reaches the child')));
+        assert.isTrue(passed.some((l) => l.startsWith('fork: sealed with a fallback')));
+      }
+      if (!p.closeRange && !p.proc) {
+        assert.isTrue(passed.some((l) => l.includes('closefrom cannot seal and the spawn fails')));
+      } else {
+        assert.isTrue(passed.some((l) => l.startsWith('posix_spawn (raised limit') && l.includes('no bait crossed')));
+      }
+      for (const m of MUTANTS) assert.isTrue(passed.some((l) => l.startsWith(m.id) && l.includes(' shows ')), `${m.id} exposed`);
+    });
 });
