@@ -16,11 +16,11 @@ import { runtimeScript, type RuntimeScript } from './scripts.ts';
  * only the probe may be run. Its cache directory is the launch's private temp directory (removed with
  * it), so nothing is written under $HOME or the working directory.
  */
-function denoArgs(script: string, probeArgv: readonly string[], needsEnv: boolean): string[] {
-  const probe = probeArgv[0] ?? '';
+export function denoArgs(script: string, probeArgv: readonly string[], needsEnv: boolean): string[] {
+  const probe = probeArgv[0];
   return [
     'run', '--quiet', '--no-prompt', '--no-config', '--no-lock', '--no-remote', '--no-npm', '--no-code-cache', '--cached-only',
-    `--allow-run=${probe}`,
+    ...(probe ? [`--allow-run=${probe}`] : []),
     // node:child_process reads the whole environment to hand it to the child.
     ...(needsEnv ? ['--allow-env'] : []),
     script, ...probeArgv,

@@ -92,15 +92,27 @@ function versionOf(path: string): { version: string } | { error: string } {
 
 const cache = new Map<string, RuntimeFound | string>();
 
+export interface LocateOptions {
+  /** Directory whose node_modules (and its parents') are searched first. Default: the working directory. */
+  cwd?: string;
+  /** Environment whose PATH is searched last. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Directories searched for node_modules, in order. Default: cwd, then fdaudit's own package root. */
+  bases?: readonly string[];
+}
+
 /**
  * The runtime binary (checked to run with `--version`), or a string saying why it is unavailable and
- * how to add it. Cached per runtime, working directory and PATH.
+ * how to add it. Cached per runtime, search directories and PATH.
  */
-export function locateRuntime(name: RuntimeName, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): RuntimeFound | string {
-  const key = `${name}\u0000${cwd}\u0000${env.PATH ?? ''}`;
+export function locateRuntime(name: RuntimeName, options: LocateOptions = {}): RuntimeFound | string {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const bases = [...new Set(options.bases ?? [cwd, packageRoot])];
+  const key = `${name}\u0000${bases.join('\u0000')}\u0000${env.PATH ?? ''}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  let found: { path: string; source: string } | null = fromNodeModules(name, [...new Set([cwd, packageRoot])]);
+  let found: { path: string; source: string } | null = fromNodeModules(name, bases);
   if (found === null) {
     const onPath = findProgram(name, env);
     if (onPath !== null) found = { path: onPath, source: 'PATH' };
