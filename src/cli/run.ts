@@ -97,10 +97,10 @@ async function runAndReport(plan: RunPlan, userLaunchers: Parameters<typeof runS
 
   const results: AuditResult[] = passes.flatMap((p) => p.results);
   const records: TestRecord[] = passes.flatMap((p) => p.records);
-  const runErrors = passes.flatMap((p) => (p.runError ? [`${p.kernel}: ${p.runError}`] : []));
-  for (const e of runErrors) {
-    if (!records.some((r) => r.status === 'failed' && r.message?.includes(e))) {
-      records.push({ name: `run error [${e.split(':')[0]}]`, status: 'failed', message: e, durationMs: 0 });
+  // A pass that failed outside any test (a spec that does not load) fails the run with a record of its own.
+  for (const p of passes) {
+    if (p.runError && !p.records.some((r) => r.status === 'failed')) {
+      records.push({ name: `run error [${p.kernel}]`, kernel: p.kernel, status: 'failed', message: p.runError, durationMs: 0 });
     }
   }
   if (records.length === 0 && plan.specs.length > 0) {

@@ -1,0 +1,80 @@
+/**
+ * `fdaudit run --kernel …` end to end: one worker per personality under the wrapper, results merged
+ * with the kernel in every result and test name; a worker that crashes or hangs becomes a failed test
+ * and `error` results for its personality, never a hung run.
+ */
+import { test } from '@japa/runner';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AuditReport } from '../../src/audit/types.ts';
+import { runCli, tempDir, writeSpec } from './cli-helpers.ts';
+
+function readJson(path: string): AuditReport {
+  return JSON.parse(readFileSync(path, 'utf8')) as AuditReport;
+}
+
+/** A spec that behaves normally except under one personality, where it does `misbehave`. */
+function specMisbehavingUnder(kernel: string, misbehave: string): string {
+  return `
+test.group('node:spawn under each personality', () => {
+  auditMatrix({ launchers: ['node:spawn'], baits: ['pipe', 'cloexec'] }).run(async ({ audit, assert, kernel }, row) => {
+    if (kernel === ${JSON.stringify(kernel)}) { ${misbehave} }
+    const r = await audit(row.launcher);
+    if (row.bait === 'cloexec') assert.notCrossed(r, row.bait);
+    else assert.crossed(r, row.bait);
+  });
+});
+`;
+}
+
+test.group('fdaudit run: kernel matrix', (group) => {
+  let dir = '';
+  group.setup(() => {
+    const t = tempDir();
+    dir = t.dir;
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    return () => t.cleanup();
+  });
+
+  test('one worker per personality; the kernel in every result and test name', async ({ assert }) => {
+    const spec = writeSpec(dir, 'kernels.spec.ts', specMisbehavingUnder('none', ''));
+    const out = join(dir, 'reports-kernels');
+    const r = await runCli(['run', spec, '--out', out, '--kernel', 'host,linux-5.8,no-proc', '--reporter', 'table,json,junit']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = readJson(join(out, 'audit.json'));
+    assert.deepEqual(report.results.map((x) => `${x.launcher}/${x.kernel}/${x.status}`).sort(), [
+      'node:spawn/host/leak',
+      'node:spawn/linux-5.8/leak',
+      'node:spawn/no-proc/leak',
+    ]);
+    assert.deepEqual(report.tests, { passed: 6, failed: 0, skipped: 0 });
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    for (const k of ['host', 'linux-5.8', 'no-proc']) {
+      assert.include(junit, `name="node:spawn › pipe [${k}]"`);
+      assert.include(r.stdout, `kernel: ${k}`);
+    }
+  });
+
+  test('a worker killed mid-run fails the run for its personality; the others keep their results', async ({ assert }) => {
+    const spec = writeSpec(dir, 'crash.spec.ts', specMisbehavingUnder('linux-5.8', "process.kill(process.pid, 'SIGKILL');"));
+    const out = join(dir, 'reports-crash');
+    const r = await runCli(['run', spec, '--out', out, '--kernel', 'host,linux-5.8', '--reporter', 'json,junit']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = readJson(join(out, 'audit.json'));
+    const byKernel = new Map(report.results.map((x) => [x.kernel, x]));
+    assert.equal(byKernel.get('host')?.status, 'leak');
+    assert.equal(byKernel.get('linux-5.8')?.status, 'error');
+    assert.match(byKernel.get('linux-5.8')?.error ?? '', /^the worker was killed by SIGKILL without results/);
+    assert.match(r.stderr, /fdaudit: 1 test failed; first: kernel linux-5\.8 \[linux-5\.8\]: the worker was killed by SIGKILL/);
+  });
+
+  test('a worker that hangs is killed at --worker-timeout and reported, never waited for', async ({ assert }) => {
+    const spec = writeSpec(dir, 'hang.spec.ts', specMisbehavingUnder('container-eperm', 'await new Promise(() => {});'));
+    const out = join(dir, 'reports-hang');
+    const r = await runCli(['run', spec, '--out', out, '--kernel', 'container-eperm', '--launcher', 'node:spawn', '--worker-timeout', '8000', '--reporter', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const [only] = readJson(join(out, 'audit.json')).results;
+    assert.deepInclude(only, { launcher: 'node:spawn', kernel: 'container-eperm', status: 'error' });
+    assert.equal(only?.error, 'the worker did not finish within 8 s and was killed');
+  });
+});
