@@ -1,7 +1,32 @@
 # The launcher core: plain C, no Node headers.
-file(GLOB FDA_LAUNCH_SRC CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.c)
-list(FILTER FDA_LAUNCH_SRC EXCLUDE REGEX "test_.*\\.c$")
+set(FDA_LAUNCH_SRC
+  ${CMAKE_CURRENT_LIST_DIR}/names.c
+  ${CMAKE_CURRENT_LIST_DIR}/bound.c
+  ${CMAKE_CURRENT_LIST_DIR}/child.c
+  ${CMAKE_CURRENT_LIST_DIR}/spawn.c)
 add_library(fda_launch STATIC ${FDA_LAUNCH_SRC})
 set_target_properties(fda_launch PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_compile_options(fda_launch PRIVATE ${FDA_WARNINGS})
 target_include_directories(fda_launch PUBLIC ${CMAKE_SOURCE_DIR}/native)
+
+# What a launched child sees from the inside (fds, limits, signals) as JSON.
+add_executable(fdaudit-fdlist ${CMAKE_CURRENT_LIST_DIR}/fdlist.c)
+target_compile_options(fdaudit-fdlist PRIVATE ${FDA_WARNINGS})
+target_link_libraries(fdaudit-fdlist PRIVATE fda_launch)
+
+# Standalone C test driver for the core, built twice: plain, and with the core
+# itself compiled under AddressSanitizer + UndefinedBehaviorSanitizer.
+add_executable(fdaudit-launch-test ${CMAKE_CURRENT_LIST_DIR}/test_launch.c)
+target_compile_options(fdaudit-launch-test PRIVATE ${FDA_WARNINGS})
+target_link_libraries(fdaudit-launch-test PRIVATE fda_launch)
+add_dependencies(fdaudit-launch-test fdaudit-fdlist)
+
+set(FDA_SAN_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+add_library(fda_launch_san STATIC ${FDA_LAUNCH_SRC})
+target_compile_options(fda_launch_san PRIVATE ${FDA_WARNINGS} ${FDA_SAN_FLAGS} -O1 -g)
+target_include_directories(fda_launch_san PUBLIC ${CMAKE_SOURCE_DIR}/native)
+add_executable(fdaudit-launch-test-san ${CMAKE_CURRENT_LIST_DIR}/test_launch.c)
+target_compile_options(fdaudit-launch-test-san PRIVATE ${FDA_WARNINGS} ${FDA_SAN_FLAGS} -O1 -g)
+target_link_options(fdaudit-launch-test-san PRIVATE ${FDA_SAN_FLAGS})
+target_link_libraries(fdaudit-launch-test-san PRIVATE fda_launch_san)
+add_dependencies(fdaudit-launch-test-san fdaudit-fdlist)

@@ -93,6 +93,13 @@ const char *fda_strategy_name(int strategy);
 int fda_strategy_from_name(const char *name); /* -1 if unknown */
 const char *fda_step_name(int step);
 
+/*
+ * sigset_t helpers for signals 1..64 that, unlike glibc's sigaddset, accept
+ * 32 and 33 (glibc's own); return -1 for numbers outside 1..64.
+ */
+int fda_sigset_add(sigset_t *set, int sig);
+int fda_sigset_has(const sigset_t *set, int sig);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,3 +33,18 @@ const char *fda_step_name(int step) {
   if (step < 0 || step >= FDA_STEP__COUNT) return "unknown";
   return step_names[step];
 }
+
+int fda_sigset_add(sigset_t *set, int sig) {
+  if (sig < 1 || sig > 64) return -1;
+  unsigned long *w = (unsigned long *)(void *)set;
+  unsigned int b = (unsigned int)(sig - 1);
+  w[b / (8 * sizeof(unsigned long))] |= 1UL << (b % (8 * sizeof(unsigned long)));
+  return 0;
+}
+
+int fda_sigset_has(const sigset_t *set, int sig) {
+  if (sig < 1 || sig > 64) return -1;
+  const unsigned long *w = (const unsigned long *)(const void *)set;
+  unsigned int b = (unsigned int)(sig - 1);
+  return (int)((w[b / (8 * sizeof(unsigned long))] >> (b % (8 * sizeof(unsigned long)))) & 1UL);
+}

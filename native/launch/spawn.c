@@ -1,0 +1,145 @@
+/*
+ * fda_spawn: the sealed launcher. Parent side of vfork + fd plan + seal +
+ * RLIMIT_NOFILE + execve; the child's steps are in child.c.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "sys.h"
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+static int plan_is_valid(const struct fda_plan *p) {
+  if (!p->file || !p->argv || !p->envp) return 0;
+  if (p->nstdio < 0 || p->nkeep < 0) return 0;
+  if ((p->nstdio && !p->stdio) || (p->nkeep && !p->keep)) return 0;
+  for (int i = 0; i < p->nstdio; i++)
+    if (p->stdio[i] < -1) return 0;
+  for (int i = 0; i < p->nkeep; i++)
+    if (p->keep[i] < p->nstdio) return 0; /* a keep fd in a slot would be overwritten */
+  if (p->seal && (p->strategy < FDA_CLOSE_AUTO || p->strategy > FDA_CLOSE_LOOP)) return 0;
+  if (p->rlimit_mode < FDA_RLIMIT_FD_SETSIZE || p->rlimit_mode > FDA_RLIMIT_EXPLICIT) return 0;
+  return 1;
+}
+
+int fda_child_prepare(struct fda_child *c, const struct fda_plan *plan, struct fda_child_report *report) {
+  memset(c, 0, sizeof *c);
+  if (!plan_is_valid(plan)) {
+    errno = EINVAL;
+    return -1;
+  }
+  /* One block: pollfds, the dirent buffer, then the int arrays (all suitably aligned). */
+  size_t poll_len = sizeof(struct pollfd) * FDA_POLL_BATCH;
+  size_t len = poll_len + FDA_DIRBUF_SIZE + sizeof(int) * ((size_t)plan->nstdio + (size_t)plan->nkeep + 1);
+  char *block = malloc(len);
+  if (!block) return -1;
+  c->block_ = block;
+  c->pollbuf = (struct pollfd *)(void *)block;
+  c->dirbuf = block + poll_len;
+  c->moved = (int *)(void *)(block + poll_len + FDA_DIRBUF_SIZE);
+  c->keep = c->moved + plan->nstdio;
+  for (int i = 0; i < plan->nstdio; i++) c->moved[i] = -1;
+
+  /* The caller's keep array is copied, never sorted in place (F7). */
+  if (plan->nkeep) memcpy(c->keep, plan->keep, sizeof(int) * (size_t)plan->nkeep);
+  qsort(c->keep, (size_t)plan->nkeep, sizeof(int), cmp_int);
+  int n = 0;
+  for (int i = 0; i < plan->nkeep; i++)
+    if (n == 0 || c->keep[n - 1] != c->keep[i]) c->keep[n++] = c->keep[i];
+  c->nkeep = n;
+
+  c->plan = plan;
+  c->report = report;
+  report->err = 0;
+  report->step = FDA_STEP_NONE;
+  report->strategy = FDA_CLOSE_NONE;
+
+  /*
+   * Only the number-walking strategies need a bound, and measuring it reads
+   * /proc or probes with select. Under AUTO, ask the running kernel whether
+   * close_range works (on a range that closes nothing); if it does, the
+   * child will almost surely not fall back, and the cheap guess suffices
+   * to stay complete if it does.
+   */
+  c->fd_bound = fda_fd_bound_guess();
+  c->fd_bound_exact = 0;
+  if (plan->seal) {
+    int need = plan->strategy == FDA_CLOSE_POLL || plan->strategy == FDA_CLOSE_LOOP;
+    if (plan->strategy == FDA_CLOSE_AUTO && fda_sys_close_range(~0U, ~0U, 0) != 0) need = 1;
+    if (need) c->fd_bound = fda_fd_bound(&c->fd_bound_exact);
+  }
+  return 0;
+}
+
+void fda_child_release(struct fda_child *c) {
+  free(c->block_);
+  c->block_ = NULL;
+}
+
+void fda_signals_block_all(sigset_t *old) {
+  sigset_t all;
+  memset(&all, 0xff, sizeof all);
+  fda_sys_sigmask(SIG_SETMASK, &all, old);
+}
+
+void fda_signals_restore(const sigset_t *old) {
+  fda_sys_sigmask(SIG_SETMASK, old, NULL);
+}
+
+int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *result) {
+  result->pid = pid;
+  result->strategy = c->report->strategy;
+  if (c->report->err == 0) {
+    result->err = 0;
+    result->step = FDA_STEP_NONE;
+    return 0;
+  }
+  result->err = c->report->err;
+  result->step = c->report->step;
+  /* The child has _exit(127)ed or is about to: reap exactly it, so no zombie is left (F4). */
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  return -1;
+}
+
+int fda_spawn(const struct fda_plan *plan, struct fda_result *result) {
+  struct fda_child_report report;
+  struct fda_child c;
+  memset(result, 0, sizeof *result);
+  if (fda_child_prepare(&c, plan, &report) != 0) {
+    result->err = errno;
+    result->step = FDA_STEP_VFORK;
+    return -1;
+  }
+
+  /*
+   * Every signal blocked in this thread while the child borrows its stack: a
+   * handler running in the child would run the parent's code on the
+   * parent's stack (F5). The child resets dispositions before it unblocks.
+   */
+  sigset_t old;
+  fda_signals_block_all(&old);
+  pid_t pid = vfork();
+  if (pid == 0) fda_child_main(&c);
+  int vfork_err = errno;
+  fda_signals_restore(&old);
+
+  int rc;
+  if (pid < 0) {
+    result->err = vfork_err;
+    result->step = FDA_STEP_VFORK;
+    rc = -1;
+  } else {
+    rc = fda_child_collect(&c, pid, result);
+  }
+  fda_child_release(&c);
+  return rc;
+}

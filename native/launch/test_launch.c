@@ -1,0 +1,497 @@
+/*
+ * Standalone test driver for the launcher core (no Node): fd plans, sealing
+ * with every strategy at low and high numbers and above the soft limit,
+ * rlimit, errors without zombies or parent fd leaks, many launches, and a
+ * signal flood with a handler that records which process it ran in.
+ *
+ *   fdaudit-launch-test [FDLIST]      (default: fdaudit-fdlist next to itself)
+ *
+ * Built plain and under -fsanitize=address,undefined. Prints one line per
+ * check and "N passed, N failed"; exits 1 if any check failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+
+static int passed, failed;
+/* What the running kernel (or the seccomp personality around this driver) allows. */
+static int cr_ok, proc_ok, poll_ok;
+static char fdlist[PATH_MAX];
+static char outpath[PATH_MAX];
+extern char **environ;
+
+#define CHECK(cond, ...)                                                                                   \
+  do {                                                                                                     \
+    if (cond) {                                                                                            \
+      passed++;                                                                                            \
+    } else {                                                                                               \
+      failed++;                                                                                            \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                          \
+      printf(__VA_ARGS__);                                                                                 \
+      printf("\n");                                                                                        \
+    }                                                                                                      \
+  } while (0)
+
+/* ---------------------------------------------------------------- helpers */
+
+static void default_plan(struct fda_plan *p, const char *file, char *const *argv) {
+  static const int std[3] = {0, 1, 2};
+  memset(p, 0, sizeof *p);
+  p->file = file;
+  p->argv = argv;
+  p->envp = environ;
+  p->stdio = std;
+  p->nstdio = 3;
+  p->seal = 1;
+  p->strategy = FDA_CLOSE_AUTO;
+  p->rlimit_mode = FDA_RLIMIT_FD_SETSIZE;
+  sigemptyset(&p->child_mask);
+  sigemptyset(&p->child_ignore);
+}
+
+static int wait_exit(pid_t pid) {
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -1000;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+}
+
+static int count_fds(void) {
+  int n = 0;
+  for (int fd = 0; fd < 20000; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) n++;
+  return n;
+}
+
+static int no_children(void) {
+  return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
+}
+
+struct seen {
+  int fds[256];
+  int nfds;
+  long soft, hard;
+  unsigned long long blocked, ignored, handled;
+  int pgid, pid;
+};
+
+static unsigned long long parse_sigs(const char *json, const char *key) {
+  char pat[32];
+  snprintf(pat, sizeof pat, "\"%s\":[", key);
+  const char *p = strstr(json, pat);
+  unsigned long long bits = 0;
+  if (!p) return ~0ULL;
+  p += strlen(pat);
+  while (*p && *p != ']') {
+    char *end;
+    long s = strtol(p, &end, 10);
+    if (end == p) break;
+    bits |= 1ULL << (s - 1);
+    p = *end == ',' ? end + 1 : end;
+  }
+  return bits;
+}
+
+static long parse_num(const char *json, const char *key) {
+  char pat[32];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = strstr(json, pat);
+  return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* Runs fdaudit-fdlist under `p` (file/argv replaced) and parses what it saw. */
+static int launch_fdlist(struct fda_plan *p, struct seen *s, struct fda_result *r) {
+  char *argv[] = {fdlist, outpath, NULL};
+  p->file = fdlist;
+  p->argv = argv;
+  unlink(outpath);
+  if (fda_spawn(p, r) != 0) return -1;
+  int code = wait_exit(r->pid);
+  p->argv = NULL;
+  if (code != 0) return -2;
+  FILE *f = fopen(outpath, "r");
+  if (!f) return -3;
+  static char buf[1 << 20];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  memset(s, 0, sizeof *s);
+  const char *q = buf;
+  while ((q = strstr(q, "{\"fd\":")) && s->nfds < 256) {
+    s->fds[s->nfds++] = (int)strtol(q + 6, NULL, 10);
+    q += 6;
+  }
+  s->soft = parse_num(buf, "soft");
+  s->hard = parse_num(buf, "hard");
+  s->pid = (int)parse_num(buf, "pid");
+  s->pgid = (int)parse_num(buf, "pgid");
+  s->blocked = parse_sigs(buf, "blocked");
+  s->ignored = parse_sigs(buf, "ignored");
+  s->handled = parse_sigs(buf, "handled");
+  return 0;
+}
+
+static int saw(const struct seen *s, int fd) {
+  for (int i = 0; i < s->nfds; i++)
+    if (s->fds[i] == fd) return 1;
+  return 0;
+}
+
+static int saw_exactly_012(const struct seen *s) {
+  return s->nfds == 3 && s->fds[0] == 0 && s->fds[1] == 1 && s->fds[2] == 2;
+}
+
+/* fd `fd` in the child is the same open file as `parent_fd` here (dev/ino). */
+static int same_file(int child_fd, int parent_fd) {
+  FILE *f = fopen(outpath, "r");
+  if (!f) return 0;
+  static char buf[1 << 20];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char pat[32];
+  snprintf(pat, sizeof pat, "{\"fd\":%d,", child_fd);
+  const char *p = strstr(buf, pat);
+  if (!p) return 0;
+  unsigned long long dev = strtoull(strstr(p, "\"dev\":") + 6, NULL, 10);
+  unsigned long long ino = strtoull(strstr(p, "\"ino\":") + 6, NULL, 10);
+  struct stat st;
+  if (fstat(parent_fd, &st) != 0) return 0;
+  return dev == (unsigned long long)st.st_dev && ino == (unsigned long long)st.st_ino;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void test_true(void) {
+  struct fda_plan p;
+  struct fda_result r;
+  char *argv[] = {"true", NULL};
+  default_plan(&p, "/bin/true", argv);
+  int rc = fda_spawn(&p, &r);
+  CHECK(rc == 0 && r.pid > 0, "spawn /bin/true: rc %d err %d", rc, r.err);
+  CHECK(cr_ok ? r.strategy == FDA_CLOSE_RANGE : r.strategy != FDA_CLOSE_RANGE && r.strategy != FDA_CLOSE_NONE,
+        "strategy %s", fda_strategy_name(r.strategy));
+  CHECK(wait_exit(r.pid) == 0, "exit code of /bin/true");
+}
+
+static void test_sealing(void) {
+  struct rlimit old;
+  getrlimit(RLIMIT_NOFILE, &old);
+  int base = open("/dev/null", O_RDONLY); /* not CLOEXEC: a leak unless sealed */
+  int low = dup(base);
+  int high = dup2(base, 1500);
+  int top = -1;
+  if (old.rlim_max >= 2000) {
+    /* Above the soft limit in force at launch: open near the hard limit, then lower the soft one. */
+    struct rlimit raised = {old.rlim_max, old.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &raised);
+    top = dup2(base, (int)old.rlim_max - 1);
+    struct rlimit lowered = {1024, old.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &lowered);
+  }
+  CHECK(low > 2 && high == 1500, "bait fds opened (%d, %d, %d)", low, high, top);
+  int strategies[] = {FDA_CLOSE_AUTO, FDA_CLOSE_RANGE, FDA_CLOSE_PROC, FDA_CLOSE_POLL, FDA_CLOSE_LOOP};
+  for (size_t i = 0; i < sizeof strategies / sizeof *strategies; i++) {
+    struct fda_plan p;
+    struct fda_result r;
+    struct seen s;
+    default_plan(&p, NULL, NULL);
+    p.strategy = strategies[i];
+    int rc = launch_fdlist(&p, &s, &r);
+    const char *name = fda_strategy_name(strategies[i]);
+    int can = strategies[i] == FDA_CLOSE_RANGE ? cr_ok
+              : strategies[i] == FDA_CLOSE_PROC ? proc_ok
+              : strategies[i] == FDA_CLOSE_POLL ? poll_ok
+                                                : 1;
+    if (!can) {
+      /* A forced strategy the kernel refuses fails the launch; it never seals partly. */
+      int step = strategies[i] == FDA_CLOSE_RANGE ? FDA_STEP_CLOSE_RANGE : FDA_STEP_CLOSE;
+      CHECK(rc == -1 && r.step == step && no_children(), "forced %s refused: fails at %s (rc %d, step %s)", name,
+            fda_step_name(step), rc, fda_step_name(r.step));
+      continue;
+    }
+    CHECK(rc == 0, "launch with %s: rc %d err %d step %s", name, rc, r.err, fda_step_name(r.step));
+    CHECK(saw_exactly_012(&s), "%s: child sees exactly 0 1 2 (saw %d fds, e.g. %d)", name, s.nfds,
+          s.nfds > 3 ? s.fds[3] : -1);
+    if (strategies[i] != FDA_CLOSE_AUTO)
+      CHECK(r.strategy == strategies[i], "%s: reported %s", name, fda_strategy_name(r.strategy));
+    else if (cr_ok)
+      CHECK(r.strategy == FDA_CLOSE_RANGE, "auto: reported %s", fda_strategy_name(r.strategy));
+    else
+      CHECK(r.strategy != FDA_CLOSE_RANGE && r.strategy != FDA_CLOSE_NONE, "auto without close_range: reported %s",
+            fda_strategy_name(r.strategy));
+  }
+  /* The control: seal off shows every bait. */
+  struct fda_plan p;
+  struct fda_result r;
+  struct seen s;
+  default_plan(&p, NULL, NULL);
+  p.seal = 0;
+  int rc = launch_fdlist(&p, &s, &r);
+  CHECK(rc == 0 && saw(&s, low) && saw(&s, 1500) && (top < 0 || saw(&s, top)),
+        "seal off: child sees %d, 1500 and %d", low, top);
+  CHECK(r.strategy == FDA_CLOSE_NONE, "seal off reports none");
+
+  /* The fallback's bound: select(2) probing agrees with /proc's FDSize. */
+  int exact;
+  unsigned int bound = fda_fd_bound(&exact);
+  unsigned int by_select = fda_fd_table_size_by_select();
+  CHECK(by_select == 0 || by_select > (unsigned int)(top > 1500 ? top : 1500), "select table size %u covers the baits",
+        by_select);
+  CHECK(exact == (proc_ok || by_select > 0), "bound measured whenever /proc or select is there");
+  CHECK(bound >= by_select, "bound %u >= table size %u", bound, by_select);
+
+  if (top >= 0) close(top);
+  close(high);
+  close(low);
+  close(base);
+  setrlimit(RLIMIT_NOFILE, &old);
+}
+
+static void test_plans(void) {
+  int pfd[2];
+  if (pipe(pfd) != 0) return;
+  struct fda_plan p;
+  struct fda_result r;
+  struct seen s;
+
+  /* Swap: slot 0 gets 2, slot 2 gets 0. */
+  int swap[3] = {2, 1, 0};
+  int swap_copy[3] = {2, 1, 0};
+  default_plan(&p, NULL, NULL);
+  p.stdio = swap;
+  CHECK(launch_fdlist(&p, &s, &r) == 0 && saw_exactly_012(&s), "plan [2,1,0] runs");
+  CHECK(same_file(0, 2) && same_file(2, 0), "plan [2,1,0]: slots swapped");
+  CHECK(memcmp(swap, swap_copy, sizeof swap) == 0, "caller's stdio array unchanged (F7)");
+
+  /* Stdin closed in the parent, plan [-1, X, 2] where X took number 0. */
+  int saved0 = fcntl(0, F_DUPFD_CLOEXEC, 10);
+  close(0);
+  int x = dup(pfd[1]); /* lowest free: 0 */
+  int plan[3] = {-1, x, 2};
+  default_plan(&p, NULL, NULL);
+  p.stdio = plan;
+  int rc = launch_fdlist(&p, &s, &r);
+  CHECK(x == 0, "the pipe took fd 0");
+  CHECK(rc == 0 && s.nfds == 2 && s.fds[0] == 1 && s.fds[1] == 2, "plan [-1, 0, 2]: child has 1 and 2 only (rc %d)",
+        rc);
+  CHECK(same_file(1, pfd[1]), "plan [-1, 0, 2]: slot 1 is the pipe");
+  close(x);
+  dup2(saved0, 0);
+  close(saved0);
+
+  /* One source in several slots, and a keep list with gaps including a CLOEXEC fd. */
+  int k1 = fcntl(pfd[0], F_DUPFD, 40);
+  int k2 = fcntl(pfd[0], F_DUPFD_CLOEXEC, 70);
+  int many[4] = {0, pfd[1], pfd[1], pfd[1]};
+  int keep[3] = {k2, k1, k2};
+  default_plan(&p, NULL, NULL);
+  p.stdio = many;
+  p.nstdio = 4;
+  p.keep = keep;
+  p.nkeep = 3;
+  rc = launch_fdlist(&p, &s, &r);
+  CHECK(rc == 0 && s.nfds == 6 && saw(&s, 3) && saw(&s, k1) && saw(&s, k2), "fan-out + keep: 0..3, %d, %d (saw %d)",
+        k1, k2, s.nfds);
+  CHECK(same_file(1, pfd[1]) && same_file(2, pfd[1]) && same_file(3, pfd[1]), "one source in three slots");
+  CHECK(same_file(k2, pfd[0]), "CLOEXEC keep fd crossed");
+  CHECK(keep[0] == k2 && keep[1] == k1 && keep[2] == k2, "caller's keep array unchanged (F7)");
+
+  /* A CLOEXEC source mapped into its own slot: dup2 onto itself would keep CLOEXEC. */
+  int saved2 = fcntl(2, F_DUPFD_CLOEXEC, 10);
+  fcntl(2, F_SETFD, FD_CLOEXEC);
+  default_plan(&p, NULL, NULL);
+  rc = launch_fdlist(&p, &s, &r);
+  CHECK(rc == 0 && saw_exactly_012(&s), "CLOEXEC fd 2 in its own slot crosses");
+  dup2(saved2, 2);
+  close(saved2);
+  close(k1);
+  close(k2);
+  close(pfd[0]);
+  close(pfd[1]);
+}
+
+static void test_rlimit(void) {
+  struct fda_plan p;
+  struct fda_result r;
+  struct seen s;
+  struct rlimit old;
+  getrlimit(RLIMIT_NOFILE, &old);
+  struct rlimit hi = {old.rlim_max, old.rlim_max};
+  setrlimit(RLIMIT_NOFILE, &hi);
+  default_plan(&p, NULL, NULL);
+  CHECK(launch_fdlist(&p, &s, &r) == 0 && s.soft == (old.rlim_max > 1024 ? 1024 : (long)old.rlim_max),
+        "fd-setsize lowers the soft limit to 1024 (got %ld)", s.soft);
+  p.rlimit_mode = FDA_RLIMIT_INHERIT;
+  CHECK(launch_fdlist(&p, &s, &r) == 0 && s.soft == (long)old.rlim_max, "inherit keeps %ld", s.soft);
+  p.rlimit_mode = FDA_RLIMIT_EXPLICIT;
+  p.rlimit_soft = 100;
+  p.rlimit_hard = 500;
+  p.rlimit_set_hard = 1;
+  CHECK(launch_fdlist(&p, &s, &r) == 0 && s.soft == 100 && s.hard == 500, "explicit 100/500 (got %ld/%ld)", s.soft,
+        s.hard);
+  setrlimit(RLIMIT_NOFILE, &old);
+}
+
+static void test_errors(void) {
+  int before = count_fds();
+  struct fda_plan p;
+  struct fda_result r;
+  char *argv[] = {"x", NULL};
+  default_plan(&p, "/nonexistent/program", argv);
+  CHECK(fda_spawn(&p, &r) == -1 && r.err == ENOENT && r.step == FDA_STEP_EXECVE, "ENOENT at execve (err %d step %s)",
+        r.err, fda_step_name(r.step));
+  default_plan(&p, "/tmp", argv);
+  CHECK(fda_spawn(&p, &r) == -1 && r.err == EACCES && r.step == FDA_STEP_EXECVE, "EACCES for a directory");
+  default_plan(&p, "/bin/true", argv);
+  p.cwd = "/nonexistent";
+  CHECK(fda_spawn(&p, &r) == -1 && r.err == ENOENT && r.step == FDA_STEP_CHDIR, "bad cwd fails at chdir");
+  int bad[3] = {0, 999, 2};
+  default_plan(&p, "/bin/true", argv);
+  p.stdio = bad;
+  CHECK(fda_spawn(&p, &r) == -1 && r.err == EBADF && r.step == FDA_STEP_DUP2, "stdio fd not open: EBADF at dup2 (%s)",
+        fda_step_name(r.step));
+  default_plan(&p, "/bin/true", argv);
+  p.strategy = 99;
+  CHECK(fda_spawn(&p, &r) == -1 && r.err == EINVAL && r.pid == 0, "bad plan refused before any child");
+  CHECK(no_children(), "no zombie after failed launches");
+  CHECK(count_fds() == before, "parent fd count unchanged (%d -> %d)", before, count_fds());
+}
+
+static void test_many(void) {
+  int before = count_fds();
+  struct fda_plan p;
+  struct fda_result r;
+  char *argv[] = {"true", NULL};
+  int ok = 0;
+  for (int i = 0; i < 1000; i++) {
+    default_plan(&p, "/bin/true", argv);
+    if (fda_spawn(&p, &r) == 0 && wait_exit(r.pid) == 0) ok++;
+  }
+  CHECK(ok == 1000, "1000 launches exit 0 (%d)", ok);
+  CHECK(no_children() && count_fds() == before, "no zombies, fd count unchanged");
+}
+
+/* The handler records the pid it ran in; a vfork child has a pid of its own. */
+static pid_t parent_pid;
+static atomic_int in_parent, in_other;
+static atomic_int flooding;
+
+static void on_usr1(int sig) {
+  (void)sig;
+  if (getpid() == parent_pid) atomic_fetch_add(&in_parent, 1);
+  else atomic_fetch_add(&in_other, 1);
+}
+
+static void *flood(void *arg) {
+  (void)arg;
+  while (atomic_load(&flooding)) {
+    kill(parent_pid, SIGUSR1);
+    kill(parent_pid, SIGUSR2);
+  }
+  return NULL;
+}
+
+static void test_signals(void) {
+  parent_pid = getpid();
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, NULL);
+  sigaction(SIGUSR2, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  /* The parent thread blocks SIGTERM; the child must not inherit that. */
+  sigset_t term, oldmask;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &oldmask);
+
+  atomic_store(&flooding, 1);
+  pthread_t t;
+  pthread_create(&t, NULL, flood, NULL);
+  struct fda_plan p;
+  struct fda_result r;
+  char *argv[] = {"true", NULL};
+  int ok = 0;
+  for (int i = 0; i < 300; i++) {
+    default_plan(&p, "/bin/true", argv);
+    if (fda_spawn(&p, &r) == 0 && wait_exit(r.pid) == 0) ok++;
+  }
+  struct seen s;
+  default_plan(&p, NULL, NULL);
+  sigaddset(&p.child_mask, SIGUSR2);
+  fda_sigset_add(&p.child_ignore, SIGHUP);
+  int rc = launch_fdlist(&p, &s, &r);
+  atomic_store(&flooding, 0);
+  pthread_join(t, NULL);
+  CHECK(ok == 300, "300 launches under a signal flood (%d)", ok);
+  CHECK(atomic_load(&in_parent) > 0, "the flood reached the handler in the parent (%d)", atomic_load(&in_parent));
+  CHECK(atomic_load(&in_other) == 0, "the handler never ran in a child (%d)", atomic_load(&in_other));
+  CHECK(rc == 0 && s.handled == 0, "child has no handlers (%llx)", s.handled);
+  CHECK(s.blocked == 1ULL << (SIGUSR2 - 1), "child mask is exactly SIGUSR2 (%llx)", s.blocked);
+  CHECK(s.ignored == 1ULL << (SIGHUP - 1), "child ignores exactly SIGHUP (%llx)", s.ignored);
+  sigset_t now;
+  pthread_sigmask(SIG_BLOCK, NULL, &now);
+  CHECK(sigismember(&now, SIGTERM) && !sigismember(&now, SIGUSR1), "parent mask restored");
+  pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+  signal(SIGUSR1, SIG_DFL);
+  signal(SIGUSR2, SIG_DFL);
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+}
+
+static void test_pgid(void) {
+  struct fda_plan p;
+  struct fda_result r;
+  struct seen s;
+  default_plan(&p, NULL, NULL);
+  p.setpgid = 1;
+  CHECK(launch_fdlist(&p, &s, &r) == 0 && s.pgid == s.pid && s.pgid != getpgid(0), "setpgid: own group");
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) {
+    snprintf(fdlist, sizeof fdlist, "%s", argv[1]);
+  } else {
+    /* Next to this executable (argv[0] rather than /proc/self/exe: /proc may be hidden). */
+    snprintf(fdlist, sizeof fdlist, "%s", argv[0]);
+    char *slash = strrchr(fdlist, '/');
+    if (!slash) return 2;
+    snprintf(slash + 1, sizeof fdlist - (size_t)(slash + 1 - fdlist), "fdaudit-fdlist");
+  }
+  cr_ok = syscall(436, ~0U, ~0U, 0) == 0;
+  char dbuf[256];
+  int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  proc_ok = dfd >= 0 && syscall(SYS_getdents64, dfd, dbuf, sizeof dbuf) > 0;
+  if (dfd >= 0) close(dfd);
+  poll_ok = poll(NULL, 0, 0) == 0;
+  printf("kernel allows: close_range %d, /proc walk %d, poll %d\n", cr_ok, proc_ok, poll_ok);
+  snprintf(outpath, sizeof outpath, "/tmp/fdaudit-launch-test-%d.json", (int)getpid());
+  test_true();
+  test_sealing();
+  test_plans();
+  test_rlimit();
+  test_errors();
+  test_many();
+  test_signals();
+  test_pgid();
+  unlink(outpath);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
