@@ -3,7 +3,7 @@
  * value (and lists the valid ones) before anything starts. The plan is plain data: matrix workers get
  * it as JSON and rebuild the user launchers from it.
  */
-import { accessSync, constants as fsc, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants as fsc, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BAIT_KINDS, type BaitKind } from '../bait/types.ts';
 import { parseKernelList } from '../kernels/parse.ts';
@@ -64,6 +64,16 @@ export function defaultSpecDir(): string {
 const GLOB_CHARS = /[*?[\]{}]/;
 
 function checkSpecs(specs: readonly string[], cwd: string): void {
+  if (specs.length === 0) {
+    const dir = defaultSpecDir();
+    let shipped: string[] = [];
+    try {
+      shipped = readdirSync(dir).filter((n) => /\.spec\.(ts|js|mjs)$/.test(n));
+    } catch {
+      // reported below
+    }
+    if (shipped.length === 0) throw new UsageError(`no spec given, and the shipped audit suite is missing at ${dir}; name spec files to run`);
+  }
   for (const s of specs) {
     if (GLOB_CHARS.test(s)) continue;
     const p = resolve(cwd, s);
