@@ -21,3 +21,4 @@ export { audit, auditLauncher, judge, sealedPolicyFindings, DEFAULT_TIMEOUT_MS }
 export type { AuditOptions, Finding, FindingKind, PolicyOptions, JudgeContext, JudgedLauncher } from './audit/index.ts';
 export { launchers, getLauncher, launcherIds, execLauncher, parseExecSpec, adapterLauncher, loadConfig, ConfigError } from './launchers/index.ts';
 export type { Launcher, LaunchContext, LaunchOutcome, Scenario, AdapterDefinition, FdauditConfig } from './launchers/index.ts';
+export { launchSync, launch, LaunchError } from './launch/index.ts';

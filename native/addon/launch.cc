@@ -1,2 +1,445 @@
+// Binding for the launcher core (native/launch) and its variants: converts
+// arguments and results, no policy (that lives in src/launch). Exposed as
+// exports.launch = { spawn, waitpid, watch, getRlimitNofile, fdIsOpen,
+// pidfdAvailable }.
+//
+// Exit watching for launch(): a pidfd (pidfd_open) polled by the event loop;
+// where pidfd_open is refused (before 5.3, seccomp), SIGCHLD through the loop
+// plus waitpid(pid, WNOHANG) for each pid this environment watches. Never
+// waitpid(-1): libuv and child_process reap their own children.
+//
+// Context-aware: all state is per environment (worker_threads each get their
+// own), hung off the functions' data pointer, torn down by a cleanup hook.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "launch/launch.h"
 #include "parts.h"
-void RegisterLaunch(Napi::Env, Napi::Object) {}
+#include "variants/variants.h"
+
+// The Node-API headers (node-api-headers, what cmake-js uses in Node-API mode)
+// do not ship uv.h; node_api.h only forward-declares uv_loop_s. libuv's 1.x
+// ABI is stable, so the few entry points used here are declared by hand, and
+// handle sizes are asked of libuv at run time (uv_handle_size) instead of
+// being taken from a header. The node binary exports these symbols to addons.
+extern "C" {
+struct uv_handle_s;
+struct uv_poll_s;
+struct uv_signal_s;
+typedef void (*fda_uv_close_cb)(uv_handle_s*);
+typedef void (*fda_uv_poll_cb)(uv_poll_s*, int status, int events);
+typedef void (*fda_uv_signal_cb)(uv_signal_s*, int signum);
+size_t uv_handle_size(int type);
+int uv_poll_init(uv_loop_s* loop, uv_poll_s* handle, int fd);
+int uv_poll_start(uv_poll_s* handle, int events, fda_uv_poll_cb cb);
+int uv_signal_init(uv_loop_s* loop, uv_signal_s* handle);
+int uv_signal_start(uv_signal_s* handle, fda_uv_signal_cb cb, int signum);
+void uv_close(uv_handle_s* handle, fda_uv_close_cb cb);
+}
+
+namespace {
+
+// uv_handle_type values (uv.h UV_HANDLE_TYPE_MAP order) and UV_READABLE: fixed across libuv 1.x.
+constexpr int kUvPoll = 8;
+constexpr int kUvSignal = 16;
+constexpr int kUvReadable = 1;
+
+// Every libuv handle starts with its public `void* data` member.
+void SetHandleData(void* handle, void* data) { *static_cast<void**>(handle) = data; }
+template <typename T>
+T* HandleData(void* handle) {
+  return static_cast<T*>(*static_cast<void**>(handle));
+}
+
+struct LaunchEnv;
+
+struct Watch {
+  LaunchEnv* le = nullptr;
+  pid_t pid = 0;
+  int pidfd = -1;
+  void* poll = nullptr;  // uv_poll_s when watched through a pidfd
+  Napi::FunctionReference cb;
+  std::unique_ptr<Napi::AsyncContext> ctx;
+};
+
+struct LaunchEnv {
+  napi_env env = nullptr;
+  uv_loop_s* loop = nullptr;
+  std::unordered_set<Watch*> watches;    // every pending watch
+  std::unordered_set<Watch*> by_signal;  // the ones without a pidfd
+  void* sigchld = nullptr;               // uv_signal_s, while by_signal is not empty
+  int open_handles = 0;
+  bool tearing_down = false;
+};
+
+void MaybeFreeEnv(LaunchEnv* le) {
+  if (le->tearing_down && le->open_handles == 0) delete le;
+}
+
+void OnHandleClosed(uv_handle_s* h) {
+  LaunchEnv* le = HandleData<LaunchEnv>(h);
+  ::operator delete(static_cast<void*>(h));
+  le->open_handles--;
+  MaybeFreeEnv(le);
+}
+
+void CloseHandle(LaunchEnv* le, void* handle) {
+  SetHandleData(handle, le);
+  uv_close(static_cast<uv_handle_s*>(handle), OnHandleClosed);
+}
+
+void StopSigchldIfIdle(LaunchEnv* le) {
+  if (le->by_signal.empty() && le->sigchld) {
+    CloseHandle(le, le->sigchld);
+    le->sigchld = nullptr;
+  }
+}
+
+// Removes w from the environment and frees it (closing its handle and pidfd).
+void Forget(Watch* w) {
+  LaunchEnv* le = w->le;
+  le->watches.erase(w);
+  le->by_signal.erase(w);
+  if (w->poll) CloseHandle(le, w->poll);
+  if (w->pidfd >= 0) close(w->pidfd);
+  StopSigchldIfIdle(le);
+  delete w;
+}
+
+// Reaps w's child if it has exited. Returns true and fills code/sig when done.
+bool TryReap(Watch* w, int* code, int* sig) {
+  int st = 0;
+  pid_t r;
+  do r = waitpid(w->pid, &st, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r == 0) return false;
+  *code = -1;
+  *sig = 0;
+  if (r == w->pid) {
+    if (WIFEXITED(st)) *code = WEXITSTATUS(st);
+    else if (WIFSIGNALED(st)) *sig = WTERMSIG(st);
+  }
+  // r < 0 (ECHILD): reaped by someone else's waitpid(-1); the status is lost: code and signal null.
+  return true;
+}
+
+// Calls the JS callback (code|null, signo|0) from the event loop, then forgets w.
+void Deliver(Watch* w, int code, int sig) {
+  napi_env env = w->le->env;
+  {
+    Napi::HandleScope scope(env);
+    Napi::Env e(env);
+    Napi::Value c = code >= 0 ? Napi::Number::New(e, code) : e.Null();
+    try {
+      w->cb.MakeCallback(e.Global(), {c, Napi::Number::New(e, sig)}, *w->ctx);
+    } catch (const Napi::Error& err) {
+      napi_fatal_exception(env, err.Value());
+    }
+  }
+  Forget(w);
+}
+
+void OnPidfdReadable(uv_poll_s* h, int status, int events) {
+  Watch* w = HandleData<Watch>(h);
+  int code, sig;
+  if (TryReap(w, &code, &sig)) Deliver(w, code, sig);
+}
+
+void OnSigchld(uv_signal_s* h, int) {
+  LaunchEnv* le = HandleData<LaunchEnv>(h);
+  std::vector<Watch*> pending(le->by_signal.begin(), le->by_signal.end());
+  for (Watch* w : pending) {
+    int code, sig;
+    if (TryReap(w, &code, &sig)) Deliver(w, code, sig);
+  }
+}
+
+int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(434 /* pidfd_open */, pid, 0)); }
+
+// At environment teardown (worker exit, process exit): close handles without
+// calling JS, and make sure children still running are reaped by someone.
+void Teardown(void* arg) {
+  LaunchEnv* le = static_cast<LaunchEnv*>(arg);
+  le->tearing_down = true;
+  std::vector<pid_t> orphans;
+  std::vector<Watch*> all(le->watches.begin(), le->watches.end());
+  for (Watch* w : all) {
+    int code, sig;
+    if (!TryReap(w, &code, &sig)) orphans.push_back(w->pid);
+    w->cb.Reset();
+    w->ctx.reset();
+    Forget(w);
+  }
+  if (!orphans.empty()) {
+    // A thread outlives the environment to reap them: no zombie, ever.
+    std::thread([orphans] {
+      for (pid_t pid : orphans)
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }).detach();
+  }
+  MaybeFreeEnv(le);
+}
+
+LaunchEnv* EnvOf(const Napi::CallbackInfo& info) { return static_cast<LaunchEnv*>(info.Data()); }
+
+// ---------------------------------------------------------------- argument conversion
+
+std::string Str(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsString()) throw Napi::TypeError::New(env, std::string(what) + " must be a string");
+  std::string s = v.As<Napi::String>().Utf8Value();
+  if (s.find('\0') != std::string::npos)
+    throw Napi::TypeError::New(env, std::string(what) + " must not contain NUL bytes");
+  return s;
+}
+
+std::vector<std::string> StrArray(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string(what) + " must be an array of strings");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<std::string> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(Str(env, a.Get(i), what));
+  return out;
+}
+
+std::vector<int> IntArray(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string(what) + " must be an array of integers");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int> out;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must hold integers");
+    double d = e.As<Napi::Number>().DoubleValue();
+    if (d != static_cast<double>(static_cast<int>(d)))
+      throw Napi::RangeError::New(env, std::string(what) + " must hold 32-bit integers");
+    out.push_back(static_cast<int>(d));
+  }
+  return out;
+}
+
+std::vector<char*> CArray(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+rlim_t Limit(Napi::Env env, Napi::Value v, const char* what) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d < 0) return RLIM_INFINITY;  // -1 stands for 'unlimited'
+  return static_cast<rlim_t>(d);
+}
+
+// spawn({ variant, file, argv, envp, cwd, stdio, keep, seal, strategy, rlimit, soft, hard, mask, ignore, setpgid })
+//   -> { pid, err, step, strategy }. Throws only for malformed arguments; a failed launch comes back as err != 0.
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "spawn expects an options object");
+  Napi::Object o = info[0].As<Napi::Object>();
+
+  fda_spawn_fn fn = fda_spawn;
+  Napi::Value variant = o.Get("variant");
+  if (!variant.IsUndefined() && !variant.IsNull()) {
+    std::string name = Str(env, variant, "variant");
+    fn = fda_variant_by_name(name.c_str());
+    if (!fn) throw Napi::RangeError::New(env, "unknown launcher variant '" + name + "'");
+  }
+
+  std::string file = Str(env, o.Get("file"), "file");
+  std::vector<std::string> argv = StrArray(env, o.Get("argv"), "argv");
+  std::vector<std::string> envp = StrArray(env, o.Get("envp"), "env");
+  Napi::Value cwdv = o.Get("cwd");
+  std::string cwd;
+  bool has_cwd = !cwdv.IsUndefined() && !cwdv.IsNull();
+  if (has_cwd) cwd = Str(env, cwdv, "cwd");
+  std::vector<int> stdio = IntArray(env, o.Get("stdio"), "stdio");
+  std::vector<int> keep = IntArray(env, o.Get("keep"), "keep");
+  std::vector<int> mask = IntArray(env, o.Get("mask"), "signalMask");
+  std::vector<int> ignore = IntArray(env, o.Get("ignore"), "ignoreSignals");
+
+  std::string strategy = Str(env, o.Get("strategy"), "closeStrategy");
+  int strat = fda_strategy_from_name(strategy.c_str());
+  if (strat < FDA_CLOSE_AUTO) throw Napi::RangeError::New(env, "unknown closeStrategy '" + strategy + "'");
+  std::string rlimit = Str(env, o.Get("rlimit"), "rlimit");
+
+  std::vector<char*> cargv = CArray(argv);
+  std::vector<char*> cenvp = CArray(envp);
+
+  struct fda_plan plan;
+  memset(&plan, 0, sizeof plan);
+  plan.file = file.c_str();
+  plan.argv = cargv.data();
+  plan.envp = cenvp.data();
+  plan.cwd = has_cwd ? cwd.c_str() : nullptr;
+  plan.stdio = stdio.data();
+  plan.nstdio = static_cast<int>(stdio.size());
+  plan.keep = keep.data();
+  plan.nkeep = static_cast<int>(keep.size());
+  plan.seal = o.Get("seal").ToBoolean().Value() ? 1 : 0;
+  plan.strategy = strat;
+  plan.setpgid = o.Get("setpgid").ToBoolean().Value() ? 1 : 0;
+  if (rlimit == "fd-setsize") {
+    plan.rlimit_mode = FDA_RLIMIT_FD_SETSIZE;
+  } else if (rlimit == "inherit") {
+    plan.rlimit_mode = FDA_RLIMIT_INHERIT;
+  } else if (rlimit == "explicit") {
+    plan.rlimit_mode = FDA_RLIMIT_EXPLICIT;
+    plan.rlimit_soft = Limit(env, o.Get("soft"), "rlimit.soft");
+    Napi::Value hard = o.Get("hard");
+    plan.rlimit_set_hard = !hard.IsUndefined() && !hard.IsNull();
+    if (plan.rlimit_set_hard) plan.rlimit_hard = Limit(env, hard, "rlimit.hard");
+  } else {
+    throw Napi::RangeError::New(env, "unknown rlimit policy '" + rlimit + "'");
+  }
+  sigemptyset(&plan.child_mask);
+  sigemptyset(&plan.child_ignore);
+  for (int s : mask)
+    if (fda_sigset_add(&plan.child_mask, s) != 0) throw Napi::RangeError::New(env, "bad signal number in signalMask");
+  for (int s : ignore)
+    if (fda_sigset_add(&plan.child_ignore, s) != 0)
+      throw Napi::RangeError::New(env, "bad signal number in ignoreSignals");
+
+  struct fda_result r;
+  memset(&r, 0, sizeof r);
+  fn(&plan, &r);
+
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, r.pid));
+  out.Set("err", Napi::Number::New(env, r.err));
+  out.Set("step", Napi::String::New(env, fda_step_name(r.step)));
+  out.Set("strategy", Napi::String::New(env, fda_strategy_name(r.strategy)));
+  return out;
+}
+
+int PidArg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "pid must be a number");
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  if (pid <= 0) throw Napi::RangeError::New(info.Env(), "pid must be positive");
+  return pid;
+}
+
+// waitpid(pid) -> { code, signal } blocking (launchSync). code null when killed by a signal.
+Napi::Value WaitPid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t pid = PidArg(info);
+  int st = 0;
+  pid_t r;
+  do r = waitpid(pid, &st, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    Napi::Error e = Napi::Error::New(env, std::string("waitpid failed: ") + strerror(errno));
+    e.Set("errno", Napi::Number::New(env, errno));
+    throw e;
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("code", WIFEXITED(st) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(st))) : env.Null());
+  out.Set("signal", Napi::Number::New(env, WIFSIGNALED(st) ? WTERMSIG(st) : 0));
+  return out;
+}
+
+// watch(pid, cb(code|null, signo)) -> 'pidfd' | 'sigchld': cb runs on the event loop once pid has exited and been reaped.
+Napi::Value WatchPid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LaunchEnv* le = EnvOf(info);
+  pid_t pid = PidArg(info);
+  if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "watch expects a callback");
+
+  auto* w = new Watch();
+  w->le = le;
+  w->pid = pid;
+  w->cb = Napi::Persistent(info[1].As<Napi::Function>());
+  w->ctx = std::make_unique<Napi::AsyncContext>(env, "fdaudit:exit");
+  le->watches.insert(w);
+
+  bool force_sigchld = info.Length() > 2 && info[2].ToBoolean().Value();
+  w->pidfd = force_sigchld ? -1 : PidfdOpen(pid);
+  if (w->pidfd >= 0) {
+    w->poll = ::operator new(uv_handle_size(kUvPoll));
+    SetHandleData(w->poll, w);
+    if (uv_poll_init(le->loop, static_cast<uv_poll_s*>(w->poll), w->pidfd) == 0) {
+      le->open_handles++;
+      uv_poll_start(static_cast<uv_poll_s*>(w->poll), kUvReadable, OnPidfdReadable);
+      return Napi::String::New(env, "pidfd");
+    }
+    ::operator delete(w->poll);
+    w->poll = nullptr;
+    close(w->pidfd);
+    w->pidfd = -1;
+  }
+
+  // No pidfd: SIGCHLD through the loop, then waitpid on exactly our pids.
+  le->by_signal.insert(w);
+  if (!le->sigchld) {
+    void* h = ::operator new(uv_handle_size(kUvSignal));
+    SetHandleData(h, le);
+    uv_signal_init(le->loop, static_cast<uv_signal_s*>(h));
+    le->open_handles++;
+    uv_signal_start(static_cast<uv_signal_s*>(h), OnSigchld, SIGCHLD);
+    le->sigchld = h;
+  }
+  // The child may have exited before the watch started: its SIGCHLD is gone, so look now.
+  int code, sig;
+  if (TryReap(w, &code, &sig)) {
+    Napi::Value c = code >= 0 ? Napi::Value(Napi::Number::New(env, code)) : env.Null();
+    Napi::FunctionReference cb = std::move(w->cb);
+    Forget(w);
+    cb.Call({c, Napi::Number::New(env, sig)});
+  }
+  return Napi::String::New(env, "sigchld");
+}
+
+Napi::Value GetRlimitNofile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) throw Napi::Error::New(env, "getrlimit(RLIMIT_NOFILE) failed");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("soft", Napi::Number::New(env, rl.rlim_cur == RLIM_INFINITY ? -1.0 : static_cast<double>(rl.rlim_cur)));
+  o.Set("hard", Napi::Number::New(env, rl.rlim_max == RLIM_INFINITY ? -1.0 : static_cast<double>(rl.rlim_max)));
+  return o;
+}
+
+Napi::Value FdIsOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
+  double fd = info[0].As<Napi::Number>().DoubleValue();
+  if (fd < 0 || fd > 0x7fffffff || fd != static_cast<int>(fd)) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, fcntl(static_cast<int>(fd), F_GETFD) >= 0);
+}
+
+Napi::Value PidfdAvailable(const Napi::CallbackInfo& info) {
+  int fd = PidfdOpen(getpid());
+  if (fd >= 0) close(fd);
+  return Napi::Boolean::New(info.Env(), fd >= 0);
+}
+
+}  // namespace
+
+void RegisterLaunch(Napi::Env env, Napi::Object exports) {
+  auto* le = new LaunchEnv();
+  le->env = env;
+  if (napi_get_uv_event_loop(env, &le->loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
+  napi_add_env_cleanup_hook(env, Teardown, le);
+
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
+  o.Set("waitpid", Napi::Function::New(env, WaitPid, "waitpid"));
+  o.Set("watch", Napi::Function::New(env, WatchPid, "watch", le));
+  o.Set("getRlimitNofile", Napi::Function::New(env, GetRlimitNofile, "getRlimitNofile"));
+  o.Set("fdIsOpen", Napi::Function::New(env, FdIsOpen, "fdIsOpen"));
+  o.Set("pidfdAvailable", Napi::Function::New(env, PidfdAvailable, "pidfdAvailable"));
+  exports.Set("launch", o);
+}

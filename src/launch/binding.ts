@@ -1,0 +1,51 @@
+/** The launch part of the native addon (native/addon/launch.cc), typed. */
+import { addonPart } from '../native/addon.ts';
+
+/** What validate.ts hands to the addon: everything already checked and converted. */
+export interface SpawnRequest {
+  /** null: the sealed core (fda_spawn); else a name for fda_variant_by_name(). */
+  variant: string | null;
+  file: string;
+  argv: string[];
+  envp: string[];
+  cwd: string | null;
+  /** -1 closes the slot. */
+  stdio: number[];
+  keep: number[];
+  seal: boolean;
+  strategy: string;
+  rlimit: 'fd-setsize' | 'inherit' | 'explicit';
+  /** -1 stands for unlimited. */
+  soft?: number;
+  hard?: number;
+  mask: number[];
+  ignore: number[];
+  setpgid: boolean;
+}
+
+export interface SpawnOutcome {
+  pid: number;
+  /** 0 when execve was reached. */
+  err: number;
+  step: string;
+  strategy: string;
+}
+
+export interface LaunchBinding {
+  spawn(req: SpawnRequest): SpawnOutcome;
+  /** Blocking waitpid on exactly this pid; signal 0 when it exited normally. */
+  waitpid(pid: number): { code: number | null; signal: number };
+  /** Calls back on the event loop once pid exited and was reaped; returns how it watches. */
+  watch(pid: number, cb: (code: number | null, signal: number) => void, forceSigchld?: boolean): 'pidfd' | 'sigchld';
+  /** -1 stands for unlimited. */
+  getRlimitNofile(): { soft: number; hard: number };
+  fdIsOpen(fd: number): boolean;
+  pidfdAvailable(): boolean;
+}
+
+let cached: LaunchBinding | undefined;
+
+export function binding(): LaunchBinding {
+  cached ??= addonPart<LaunchBinding>('launch');
+  return cached;
+}
