@@ -11,6 +11,11 @@
  *    it already (it then stays ignored), else EINVAL;
  *  - be told which close strategy to use: closefrom is close_range with a
  *    /proc/self/fd walk behind it, so a forced strategy is refused (EINVAL).
+ * And what it does on its own: the default set is built with sigfillset,
+ * which leaves out glibc's internal signals 32 and 33 (as every program that
+ * builds it the usual way does); the child blocks them during the spawn and
+ * so sets them to SIG_IGN, and the program starts with SIG32 and SIG33
+ * ignored. The audit shows that as glibc's behaviour.
  * Failures are reported with step `posix_spawn`: glibc returns one errno and
  * no step.
  */
