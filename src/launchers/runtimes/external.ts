@@ -37,7 +37,7 @@ async function runRuntime(id: string, runtime: RuntimeName, args: readonly strin
   }
   const scratch = dirname(ctx.reportPath);
   const keep = [...new Set([...(ctx.baitFds ?? []), ...ctx.keep])].filter((fd) => fd > 2).sort((a, b) => a - b);
-  return runNative(
+  const outcome = await runNative(
     {
       id,
       variant: null,
@@ -57,6 +57,8 @@ async function runRuntime(id: string, runtime: RuntimeName, args: readonly strin
     },
     ctx,
   );
+  // How fdaudit sealed the runtime says nothing about how the runtime sealed the probe.
+  return { ...outcome, closeStrategy: null };
 }
 
 interface RuntimeDef {
