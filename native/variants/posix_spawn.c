@@ -17,7 +17,7 @@
  * so sets them to SIG_IGN, and the program starts with SIG32 and SIG33
  * ignored. The audit shows that as glibc's behaviour.
  * Failures are reported with step `posix_spawn`: glibc returns one errno and
- * no step.
+ * no step (one misleading case is attributed to `close`, see closefrom_failed).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +45,18 @@ static int glibc_closefrom_strategy(void) {
   if (syscall(SYS_close_range, ~0U, ~0U, 0) == 0) return FDA_CLOSE_RANGE;
 #endif
   return FDA_CLOSE_PROC;
+}
+
+/*
+ * glibc returns one errno for the whole spawn. One case is told apart
+ * because its errno misleads: with close_range refused and /proc hidden,
+ * closefrom's /proc walk fails with ENOENT, which reads like a missing
+ * program. When the program is there and /proc is not, the step is `close`.
+ */
+static int closefrom_failed(const struct fda_plan *p, int strategy, int err) {
+  if (!p->seal || strategy != FDA_CLOSE_PROC || err != ENOENT) return 0;
+  if (p->cwd != NULL && p->file[0] != '/') return 0; /* cannot check the program from here */
+  return access(p->file, X_OK) == 0 && access("/proc/self/fd", F_OK) != 0;
 }
 
 static int int_cmp(const void *a, const void *b) {
@@ -220,7 +232,7 @@ out_fa:
 out_plain:
   if (rc != 0) {
     result->err = rc;
-    result->step = FDA_STEP_POSIX_SPAWN;
+    result->step = closefrom_failed(plan, result->strategy, rc) ? FDA_STEP_CLOSE : FDA_STEP_POSIX_SPAWN;
     return -1;
   }
   return 0;
