@@ -160,13 +160,14 @@ int fda_child_clear_keep_cloexec(struct fda_child *c);
 
 /*
  * Closes every fd that is neither a slot below nstdio nor a keep fd, with
- * plan->strategy (AUTO: close_range, then poll over fd_bound, then the
- * /proc/self/fd walk, then the close loop, falling further only when a
- * system call is refused: ENOSYS, EPERM, EINVAL for close_range; ENOSYS,
- * EPERM, EACCES, ENOENT, EMFILE ... for the others). A forced strategy does
- * not fall back: its failure fails the launch. Writes report->strategy.
- * seal == 0 closes nothing (strategy NONE). Fails with step CLOSE_RANGE
- * (forced close_range) or CLOSE.
+ * plan->strategy (AUTO: close_range; when the kernel refuses it (ENOSYS,
+ * EPERM, EINVAL), poll over fd_bound; when poll is refused, the close loop
+ * over fd_bound if that bound is measured and moderate, else the
+ * /proc/self/fd walk and then the loop). Each fallback is complete on its
+ * own and the loop cannot be refused, so AUTO never seals partly. A forced
+ * strategy does not fall back: its failure fails the launch. Writes
+ * report->strategy. seal == 0 closes nothing (strategy NONE). Fails with
+ * step CLOSE_RANGE (forced close_range) or CLOSE.
  */
 int fda_child_seal(struct fda_child *c);
 

@@ -1,0 +1,84 @@
+/**
+ * Fd plans: each child slot holds exactly the file the plan names, whatever
+ * collides with what. Runs in a fixture process whose 0, 1 and 2 are three
+ * distinct pipes, so a slot mix-up shows as a wrong identity.
+ */
+import { test } from '@japa/runner';
+import { childIdentity, fdNumbers, runFixture } from './launch.helpers.ts';
+
+test.group('launch fd plans', () => {
+  test('the default plan passes the parent 0, 1, 2 as they are', ({ assert }) => {
+    const r = runFixture({ launches: [{ options: {} }] });
+    const seen = r.launches[0]?.seen;
+    assert.isDefined(seen);
+    assert.deepEqual(fdNumbers(seen!), [0, 1, 2]);
+    for (const fd of [0, 1, 2]) assert.equal(childIdentity(seen!, fd), r.parent[fd], `slot ${fd}`);
+    // The three are distinct, so the checks above could tell a mix-up.
+    assert.equal(new Set([r.parent[0], r.parent[1], r.parent[2]]).size, 3);
+  });
+
+  test('swaps [2, 1, 0] and [1, 0, 2] land every source in its slot', ({ assert }) => {
+    const r = runFixture({ launches: [{ options: { stdio: [2, 1, 0] } }, { options: { stdio: [1, 0, 2] } }] });
+    const [a, b] = r.launches.map((l) => l.seen);
+    assert.deepEqual(fdNumbers(a!), [0, 1, 2]);
+    assert.equal(childIdentity(a!, 0), r.parent[2]);
+    assert.equal(childIdentity(a!, 1), r.parent[1]);
+    assert.equal(childIdentity(a!, 2), r.parent[0]);
+    assert.deepEqual(fdNumbers(b!), [0, 1, 2]);
+    assert.equal(childIdentity(b!, 0), r.parent[1]);
+    assert.equal(childIdentity(b!, 1), r.parent[0]);
+    assert.equal(childIdentity(b!, 2), r.parent[2]);
+  });
+
+  test('parent stdin closed, plan [null, X, 2] with X at fd 0 (flaw F1)', ({ assert }) => {
+    const r = runFixture({ closeStdinForPipe: true, launches: [{ options: { stdio: [null, 0, 2] } }] });
+    const launch = r.launches[0]!;
+    assert.isUndefined(launch.error, launch.error?.message);
+    assert.deepEqual(fdNumbers(launch.seen!), [1, 2]);
+    assert.equal(childIdentity(launch.seen!, 1), r.parent[0], 'slot 1 holds the pipe that sat at 0');
+    assert.equal(childIdentity(launch.seen!, 2), r.parent[2]);
+  });
+
+  test('a closed slot that is already closed is not an error (flaw F2)', ({ assert }) => {
+    const r = runFixture({ closeStdinForPipe: true, launches: [{ options: { stdio: [null, 1, 2, null] } }] });
+    assert.isUndefined(r.launches[0]!.error);
+    assert.deepEqual(fdNumbers(r.launches[0]!.seen!), [1, 2]);
+  });
+
+  test('one source fills several slots', ({ assert }) => {
+    const r = runFixture({ launches: [{ options: { stdio: [1, 1, 1, 1] } }] });
+    const seen = r.launches[0]!.seen!;
+    assert.deepEqual(fdNumbers(seen), [0, 1, 2, 3]);
+    for (const fd of [0, 1, 2, 3]) assert.equal(childIdentity(seen, fd), r.parent[1], `slot ${fd}`);
+  });
+
+  test('keep lists with gaps pass exactly those fds, at their numbers', ({ assert }) => {
+    const r = runFixture({ openAt: [40, 41, 70, 100], launches: [{ options: { keep: [100, 40, 70] } }] });
+    const seen = r.launches[0]!.seen!;
+    assert.deepEqual(fdNumbers(seen), [0, 1, 2, 40, 70, 100], '41 is not kept, so it is sealed');
+    for (const fd of [40, 70, 100]) assert.equal(childIdentity(seen, fd), r.parent[fd]);
+    assert.isFalse(seen.fds.some((f) => f.cloexec), 'nothing CLOEXEC survives execve anyway');
+  });
+
+  test('a CLOEXEC source crosses when kept, and when mapped (also into its own slot)', ({ assert }) => {
+    const r = runFixture({
+      openAt: [50, 60],
+      cloexec: [2, 50, 60],
+      launches: [{ options: { keep: [50] } }, { options: { stdio: [0, 60, 2] } }, { options: {} }],
+    });
+    const [kept, mapped, own] = r.launches.map((l) => l.seen!);
+    assert.deepEqual(fdNumbers(kept!), [0, 1, 2, 50]);
+    assert.equal(childIdentity(kept!, 50), r.parent[50]);
+    assert.deepEqual(fdNumbers(mapped!), [0, 1, 2]);
+    assert.equal(childIdentity(mapped!, 1), r.parent[60]);
+    // fd 2 is CLOEXEC in the parent and stays in slot 2: dup2(2, 2) alone would lose it.
+    assert.deepEqual(fdNumbers(own!), [0, 1, 2]);
+    assert.equal(childIdentity(own!, 2), r.parent[2]);
+  });
+
+  test('control: without the fixture pipes the identities would differ', ({ assert }) => {
+    // Negative control for the identity checks: slot 0 does not hold fd 1's pipe.
+    const r = runFixture({ launches: [{ options: {} }] });
+    assert.notEqual(childIdentity(r.launches[0]!.seen!, 0), r.parent[1]);
+  });
+});
