@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-/** The fdaudit command line (commander). */
-console.error('fdaudit: the CLI is not built yet');
-process.exit(2);
+/** The fdaudit command line: wiring only; the commands live in src/cli/. */
+import { main } from './cli/main.ts';
+
+process.exitCode = await main(process.argv);

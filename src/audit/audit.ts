@@ -34,7 +34,11 @@ export interface AuditOptions {
   scenarios?: boolean;
   /** Block SIGUSR1 in the launching thread and ignore SIGUSR2 while each launcher runs. Default true. */
   parentSignals?: boolean;
-  /** Called after each result, e.g. for progress output. */
+  /** Directory for the temporary report and bait files (default os.tmpdir()); everything is removed afterwards. */
+  tmpDir?: string;
+  /** Called before each launcher runs (1-based index), e.g. for a progress line. */
+  onStart?: (launcher: Launcher, index: number, total: number) => void;
+  /** Called after each result. */
   onResult?: (result: AuditResult) => void;
 }
 
@@ -83,6 +87,7 @@ function describe(err: unknown): string {
 
 interface RunOne {
   kinds: readonly BaitKind[];
+  tmpDir?: string;
   kernel: string;
   timeoutMs: number;
   scenarios: boolean;
@@ -100,12 +105,13 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
   }
   if (reason !== null) return errorResult(launcher.id, kernel, 'skipped', reason);
 
-  const dir = mkdtempSync(join(tmpdir(), 'fdaudit-'));
+  const root = opts.tmpDir ?? tmpdir();
+  const dir = mkdtempSync(join(root, 'fdaudit-'));
   const reportPath = join(dir, 'report.json');
   let baits: BaitSet | undefined;
   let scenario: string | undefined;
   try {
-    const set = await openBaits([...opts.kinds]);
+    const set = openBaits([...opts.kinds], { tmpRoot: root });
     baits = set;
     const baitFds = set.baits.filter((b) => b.kind !== 'cloexec').map((b) => b.fd);
     const restoreSignals = opts.parentSignals ? applySignalState(PARENT_SIGNALS) : () => {};
@@ -127,7 +133,7 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
       });
     } finally {
       try {
-        setup?.restore();
+        await setup?.restore();
       } finally {
         restoreSignals();
       }
@@ -147,8 +153,14 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
   } catch (err) {
     return errorResult(launcher.id, kernel, 'error', describe(err), scenario);
   } finally {
-    baits?.close();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      baits?.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // The launch core closes its exit watch (a pidfd) just after delivering the exit; one turn of the
+    // event loop, so that nothing of this launch is open any more when the result is handed out.
+    await new Promise((r) => setImmediate(r));
   }
 }
 
@@ -162,15 +174,20 @@ export async function audit(options: AuditOptions = {}): Promise<AuditResult[]> 
   const kinds = resolveBaitKinds(options.baits);
   const timeoutMs = validateTimeout(options.timeoutMs);
   const kernel = options.kernel ?? 'host';
+  if (options.tmpDir !== undefined && (typeof options.tmpDir !== 'string' || options.tmpDir === '')) {
+    throw new TypeError('tmpDir must be a non-empty string');
+  }
   if (typeof kernel !== 'string' || kernel === '') throw new TypeError('kernel must be a non-empty string');
   const results: AuditResult[] = [];
-  for (const launcher of list) {
+  for (const [i, launcher] of list.entries()) {
+    options.onStart?.(launcher, i + 1, list.length);
     const r = await auditLauncher(launcher, {
       kinds,
       kernel,
       timeoutMs,
       scenarios: options.scenarios ?? true,
       parentSignals: options.parentSignals ?? true,
+      ...(options.tmpDir === undefined ? {} : { tmpDir: options.tmpDir }),
     });
     results.push(r);
     options.onResult?.(r);

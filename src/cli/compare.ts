@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { audit, DEFAULT_TIMEOUT_MS } from '../audit/audit.ts';
 import type { AuditResult } from '../audit/types.ts';
 import { buildAuditReport, serializeAuditReport } from '../report/audit-json.ts';
+import { Progress } from '../report/progress.ts';
 import { renderTerminal } from '../report/table.ts';
 import { selectLaunchers } from './launcher-options.ts';
 import { collectList, collectWhole, positiveInt, UsageError } from './usage.ts';
@@ -47,7 +48,20 @@ export async function runCompare(opts: CompareOptions): Promise<AuditResult[]> {
   const { launchers, baits } = await selectLaunchers(opts);
   const json = opts.json === undefined ? undefined : resolve(opts.json);
   if (json !== undefined && opts.json === '') throw new UsageError('--json needs a file name');
-  const results = await audit({ launchers, baits, kernel: opts.kernel, timeoutMs: opts.timeout });
+  const progress = new Progress(process.stderr);
+  progress.start(launchers.length);
+  let results: AuditResult[];
+  try {
+    results = await audit({
+      launchers,
+      baits,
+      kernel: opts.kernel,
+      timeoutMs: opts.timeout,
+      onStart: (l, i) => progress.update(i, l.id),
+    });
+  } finally {
+    progress.done();
+  }
   const tableOptions = opts.color === false ? { color: false } : {};
   process.stdout.write(renderTerminal(results, tableOptions));
   if (json !== undefined) {

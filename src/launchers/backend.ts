@@ -2,8 +2,7 @@
  * The one place launchers reach the native launch core: the sealed launcher (`launch`) and the
  * variants (fork, posix_spawn, mutants) through the same option shape.
  */
-import { launch } from '../launch/index.ts';
-import { launchVariant } from '../launch/variants.ts';
+import { launch, launchVariant } from '../launch/index.ts';
 import type { LaunchHandle, LaunchOptions } from '../launch/types.ts';
 
 /** Starts `file` with the sealed launcher (variant null) or a named variant. */

@@ -23,7 +23,7 @@ export async function runExternal(id: string, program: string, args: readonly st
     throw err;
   }
   const keep = [...new Set([...(ctx.baitFds ?? []), ...ctx.keep])].filter((fd) => fd > 2).sort((a, b) => a - b);
-  return runNative(
+  const outcome = await runNative(
     {
       id,
       variant: null,
@@ -34,6 +34,8 @@ export async function runExternal(id: string, program: string, args: readonly st
     },
     ctx,
   );
+  // How fdaudit sealed the external program says nothing about how that program sealed the probe.
+  return { ...outcome, closeStrategy: null };
 }
 
 /** subprocess.run with its defaults (close_fds=True, restore_signals=True); the probe's status passed back. */

@@ -23,28 +23,48 @@ export const stdinClosed: Scenario = {
   id: 'stdin-closed',
   description: 'parent fd 0 closed during the spawn, plan [null, out, out]',
   enter(): ScenarioSetup {
+    let saved = -1;
+    let pending = false;
+    const putBack = (): boolean => {
+      if (isOpen(0)) return false;
+      dupTo(saved, 0, false);
+      close(saved);
+      saved = -1;
+      pending = false;
+      return true;
+    };
     return {
       applied: 'parent stdin closed, stdio plan [null, out, out]',
       context: {
         stdinClosed: true,
-        // fd 0 is closed only for the synchronous call that creates the child: nothing else can
+        // fd 0 is closed only for the synchronous call that creates the child, so nothing else can
         // open a file meanwhile and take the number.
         aroundSpawn<T>(spawn: () => T): T {
-          const wasOpen = isOpen(0);
-          const saved = wasOpen ? dupAbove(0, 10, true) : -1;
-          if (wasOpen) close(0);
+          if (!isOpen(0)) return spawn();
+          saved = dupAbove(0, 10, true);
+          close(0);
+          pending = true;
           try {
             return spawn();
           } finally {
-            if (wasOpen) {
-              if (isOpen(0)) close(0); // should not happen; the original must come back
-              dupTo(saved, 0, false);
-              close(saved);
-            }
+            // An fd the launch itself opened (its exit watch) may now hold number 0: then stdin goes
+            // back once that fd is closed again, in restore().
+            putBack();
           }
         },
       },
-      restore() {},
+      async restore() {
+        // The launch core closes its watch fd right after delivering the exit: a few turns of the
+        // event loop at most.
+        for (let i = 0; pending && i < 100; i++) {
+          if (putBack()) return;
+          await new Promise((r) => setTimeout(r, i < 10 ? 0 : 10));
+        }
+        if (pending) {
+          const stdin = saved;
+          throw new Error(`the stdin-closed scenario could not put stdin back on fd 0: fd 0 is held by another open file (stdin kept at fd ${stdin})`);
+        }
+      },
     };
   },
 };
@@ -65,18 +85,22 @@ export const forcedFallback: Scenario = {
 };
 
 /**
- * Soft RLIMIT_NOFILE raised the way Node raises it at start-up: to the hard limit (capped at 65536
- * when unlimited). Already so in a Node process; ensured here so that the scenario holds anywhere.
+ * A soft limit "far raised" the way Node raises it at start-up (to the hard limit): above 4096, the
+ * most a launcher may take for an accidental raise. A Node process already is in this state (the
+ * above-soft-limit bait keeps it just below the hard limit), so then nothing changes; otherwise the
+ * soft limit is raised to the hard limit (65536 when unlimited).
  */
+export const FAR_RAISED = 4096;
+
 export const raisedSoftLimit: Scenario = {
   id: 'raised-soft-limit',
-  description: 'parent soft RLIMIT_NOFILE raised to the hard limit, as Node does',
+  description: 'parent soft RLIMIT_NOFILE far above 1024, as Node raises it',
   enter(): ScenarioSetup {
     const before = getRlimitNofile();
-    const target = before.hard === 'unlimited' ? 65536 : before.hard;
-    if (before.soft === 'unlimited' || before.soft >= target) {
-      return { applied: `parent soft limit ${before.soft} (hard ${before.hard})`, context: {}, restore() {} };
+    if (before.soft === 'unlimited' || before.soft > FAR_RAISED) {
+      return { applied: `parent soft limit ${before.soft}`, context: {}, restore() {} };
     }
+    const target = before.hard === 'unlimited' ? 65536 : before.hard;
     if (target <= FD_SETSIZE) {
       return { applied: `hard limit ${before.hard} <= 1024: the soft limit cannot be raised above 1024`, context: {}, restore() {} };
     }

@@ -46,8 +46,8 @@ export interface ScenarioSetup {
   context: Partial<Pick<LaunchContext, 'closeStrategy' | 'stdinClosed' | 'aroundSpawn'>>;
   /** What the scenario did, for the result's `scenario` field. */
   applied: string;
-  /** Restores everything the scenario changed. Idempotent. */
-  restore(): void;
+  /** Restores everything the scenario changed (may wait for the event loop). Idempotent. */
+  restore(): void | Promise<void>;
 }
 
 /**

@@ -1,0 +1,55 @@
+/** The command-line program: commander wiring, exit codes (0 ok, 1 failed, 2 usage error). */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { registerBench } from '../bench/command.ts';
+import { packageRoot } from '../native/paths.ts';
+import { registerCompare } from './compare.ts';
+import { registerInfo } from './info.ts';
+import { registerProbe } from './probe.ts';
+import { registerRun } from './run.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './usage.ts';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The program with every command registered; exits are thrown as CommanderError, never taken. */
+export function buildProgram(): Command {
+  const program = new Command('fdaudit')
+    .description('what does a child process inherit? file descriptors, RLIMIT_NOFILE and signal state, audited across launchers')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRun(program);
+  registerCompare(program);
+  registerInfo(program);
+  registerProbe(program);
+  registerBench(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI with `argv` (process.argv shape) and returns the exit code. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is a usage error (already printed).
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (err instanceof UsageError || err instanceof RangeError || err instanceof TypeError) {
+      process.stderr.write(`fdaudit: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`fdaudit: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+}
