@@ -52,12 +52,12 @@ export function variantContender(variant: 'fork' | 'posix_spawn', file: string):
   };
 }
 
-export function nodeSpawnSyncContender(file: string): Contender {
+export function nodeSpawnSyncContender(file: string, args: readonly string[] = []): Contender {
   return {
     launcher: 'node:spawnSync',
     round: () => {
       const t0 = process.hrtime.bigint();
-      const r = spawnSync(file, [], { stdio: 'inherit' });
+      const r = spawnSync(file, args, { stdio: 'inherit' });
       const us = elapsedUs(t0);
       if (r.error) throw r.error;
       checkExit('node:spawnSync', { code: r.status, signal: r.signal });

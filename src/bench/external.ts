@@ -35,8 +35,8 @@ export function unavailableContender(launcher: string, reason: string, params?: 
 }
 
 /** The C floor: vfork + execve + waitpid of `file` in a loop, one round per request. */
-export function startFloor(file: string): RoundServer {
-  return new RoundServer('floor', [nativePath('fdaudit-floor'), '--serve', '--', file]);
+export function startFloor(file: string, args: readonly string[] = []): RoundServer {
+  return new RoundServer('floor', [nativePath('fdaudit-floor'), '--serve', '--', file, ...args]);
 }
 
 // Times subprocess.run() itself, with every default (close_fds=True; the fds this process inherited from

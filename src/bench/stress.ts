@@ -3,6 +3,7 @@
  * while other threads open and close non-CLOEXEC fds and a timer floods the process with signals that have
  * handlers. Counts children that saw any fd beyond stdio, zombies left, and the parent's fd count change.
  */
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { openFds, zombieChildren } from '../native/fdops.ts';
 import type { ChurnThreadResult, LaunchThreadData, LaunchThreadResult } from './stress-thread.ts';
@@ -32,13 +33,32 @@ export interface StressOutcome {
   errors: string[];
 }
 
+/** "name (state)" from /proc/PID/stat, for a message about a process left behind. */
+function describeProcess(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  } catch {
+    return 'gone';
+  }
+}
+
 const FLOOD_SIGNALS = ['SIGUSR2', 'SIGWINCH'] as const;
 
-// Threads run the same module as this one (tsx in development, compiled JavaScript once built).
-const threadUrl = new URL(`./stress-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const fromSource = import.meta.url.endsWith('.ts');
+const threadUrl = new URL(`./stress-thread${fromSource ? '.ts' : '.js'}`, import.meta.url);
+
+/** A worker running stress-thread: compiled JavaScript once built; from source, through tsx's loader. */
+function newThread(data: object): Worker {
+  if (!fromSource) return new Worker(threadUrl, { workerData: data });
+  // tsx's hooks are registered per thread: the worker registers them before importing the module.
+  const api = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(threadUrl.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
 
 function runThread<T>(data: object): { worker: Worker; result: Promise<T> } {
-  const worker = new Worker(threadUrl, { workerData: data });
+  const worker = newThread(data);
   const result = new Promise<T>((resolve, reject) => {
     let got: T | undefined;
     worker.once('message', (m: T) => (got = m));
@@ -96,6 +116,8 @@ export async function runStress(plan: StressPlan): Promise<StressOutcome> {
   for (const s of FLOOD_SIGNALS) process.off(s, onSignal);
 
   launchResults = launchResults.filter((r) => r.role === 'launch');
+  const zombies = zombieChildren();
+  for (const pid of zombies) errors.push(`zombie child ${pid}: ${describeProcess(pid)}`);
   const samples = launchResults.flatMap((r) => r.samples);
   for (const r of launchResults) errors.push(...r.errors);
   const first = Math.min(...launchResults.map((r) => r.startedAt));
@@ -108,7 +130,7 @@ export async function runStress(plan: StressPlan): Promise<StressOutcome> {
     launchesPerSec: Math.round((samples.length / launchWall) * 1000),
     extraFdChildren: launchResults.reduce((n, r) => n + r.extraFdChildren, 0),
     maxExtraFds: launchResults.reduce((n, r) => Math.max(n, r.maxExtraFds), 0),
-    zombies: zombieChildren().length,
+    zombies: zombies.length,
     fdDelta: openFds().length - fdsBefore,
     signalsSent: sent,
     signalsHandled: handled,

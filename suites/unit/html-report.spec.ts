@@ -105,16 +105,17 @@ test.group('html report: in headless Chromium', (group) => {
   let problems: string[] = [];
 
   group.setup(async () => {
-    if (NO_CHROMIUM) return;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    if (!NO_CHROMIUM) {
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    }
     return async () => {
       await browser?.close();
     };
   });
 
   group.each.setup(async () => {
-    if (!browser) return;
+    if (!browser) return async () => {};
     dir = await reportDir();
     writeHtmlReport(dir);
     page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
@@ -179,7 +180,8 @@ test.group('html report: in headless Chromium', (group) => {
   test('filters by launcher, kernel, verdict and bait hide exactly what they name', async ({ assert }) => {
     const audit = fixtureAudit();
     const visible = async (): Promise<string[]> =>
-      page.locator('#matrix tbody tr:visible').evaluateAll((trs) => trs.map((tr) => `${(tr as HTMLElement).dataset.launcher}/${(tr as HTMLElement).dataset.kernel}`));
+      page.locator('#matrix tbody tr:visible').evaluateAll((trs) =>
+        trs.map((tr) => (tr as unknown as { dataset: Record<string, string> }).dataset).map((d) => `${d.launcher}/${d.kernel}`));
     const all = audit.results.map((r) => `${r.launcher}/${r.kernel}`);
     assert.sameMembers(await visible(), all);
     assert.equal(await page.locator('#shown').textContent(), `${all.length} of ${all.length} results shown`);
