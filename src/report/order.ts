@@ -1,7 +1,8 @@
 /**
  * The order rows and tables appear in: the `node:spawn` baseline first, then the other
- * Node launchers, the native ones, the other built-ins, the mutants, and finally user
- * launchers in the order they were given. Kernels follow KERNEL_IDS (host first).
+ * Node launchers, the native ones, the other built-ins (fork, posix_spawn, library adapters),
+ * the mutants, and finally the external launchers (`ext:*`: the built-in ones first, then
+ * user launchers in the order they were given). Kernels follow KERNEL_IDS (host first).
  */
 import type { AuditResult } from '../audit/types.ts';
 import { BAIT_KINDS, type BaitKind } from '../bait/types.ts';
@@ -11,19 +12,20 @@ const GROUPS: readonly (readonly string[])[] = [
   ['node:spawn'],
   ['node:spawnSync', 'node:execFile', 'node:exec'],
   ['native', 'native:leak'],
-  ['fork', 'posix_spawn', 'ext:python-subprocess', 'ext:sh'],
+  ['fork', 'posix_spawn'],
   ['mutant:naive-dup', 'mutant:fd-setsize-fallback', 'mutant:no-rlimit-reset', 'mutant:no-signal-reset'],
+  ['ext:python-subprocess', 'ext:sh'],
 ];
-const USER_GROUP = GROUPS.length;
 
-/** Which block of the table a launcher belongs to (0 = baseline … last = user launchers). */
+/** Which block of the table a launcher belongs to (0 = baseline … 5 = external launchers). */
 export function launcherGroup(id: string): number {
   const known = GROUPS.findIndex((g) => g.includes(id));
   if (known >= 0) return known;
   if (id.startsWith('node:')) return 1;
   if (id === 'native' || id.startsWith('native:')) return 2;
   if (id.startsWith('mutant:')) return 4;
-  return USER_GROUP;
+  if (id.startsWith('ext:')) return 5;
+  return 3;
 }
 
 function knownIndex(id: string): number {

@@ -28,7 +28,7 @@ test.group('report: audit.json', () => {
     assert.deepEqual(
       parsed.results.map((r: AuditResult) => `${r.kernel}/${r.launcher}`),
       [
-        'host/node:spawn', 'host/native', 'host/ext:python-subprocess', 'host/mutant:fd-setsize-fallback', 'host/ext:mine',
+        'host/node:spawn', 'host/native', 'host/mutant:fd-setsize-fallback', 'host/ext:python-subprocess', 'host/ext:mine',
         'linux-5.8/native', 'linux-5.8/posix_spawn', 'linux-5.8/mutant:fd-setsize-fallback',
       ],
     );

@@ -40,18 +40,18 @@ test.group('report: terminal table', () => {
     assert.isTrue(compareGolden('table.txt', golden, golden as string).ok);
   });
 
-  test('node:spawn comes first, then node, native, built-ins, mutants, user launchers', ({ assert }) => {
+  test('node:spawn comes first, then node, native, other built-ins, mutants, external launchers', ({ assert }) => {
     const ids = [
-      'ext:zeta', 'mutant:no-signal-reset', 'ext:sh', 'native:leak', 'fork', 'node:exec', 'ext:alpha',
+      'ext:zeta', 'mutant:no-signal-reset', 'ext:sh', 'native:leak', 'execa', 'fork', 'node:exec', 'ext:alpha',
       'mutant:naive-dup', 'posix_spawn', 'native', 'node:spawn', 'ext:python-subprocess', 'node:spawnSync',
     ];
     assert.deepEqual(orderLaunchers(ids), [
-      'node:spawn', 'node:spawnSync', 'node:exec', 'native', 'native:leak', 'fork', 'posix_spawn',
-      'ext:python-subprocess', 'ext:sh', 'mutant:naive-dup', 'mutant:no-signal-reset', 'ext:zeta', 'ext:alpha',
+      'node:spawn', 'node:spawnSync', 'node:exec', 'native', 'native:leak', 'fork', 'posix_spawn', 'execa',
+      'mutant:naive-dup', 'mutant:no-signal-reset', 'ext:python-subprocess', 'ext:sh', 'ext:zeta', 'ext:alpha',
     ]);
     const out = renderTerminal(RESULTS, { color: false });
     assert.deepEqual(rowOrder(out), [
-      'node:spawn', 'native', 'ext:python-subprocess', 'mutant:fd-setsize-fallback', 'ext:mine',
+      'node:spawn', 'native', 'mutant:fd-setsize-fallback', 'ext:python-subprocess', 'ext:mine',
       'native', 'posix_spawn', 'mutant:fd-setsize-fallback',
     ]);
   });
