@@ -23,7 +23,8 @@ import {
   type RuntimeFound,
 } from '../../src/launchers/runtimes/index.ts';
 import type { AdapterDefinition } from '../../src/launchers/user.ts';
-import { openFds } from '../../src/native/fdops.ts';
+import { applySignalState, openFds, signalDisposition } from '../../src/native/fdops.ts';
+import { ignoredSignals } from '../../src/launchers/host-signals.ts';
 import { packageRoot } from '../../src/native/paths.ts';
 
 const IDS = ['ext:bun-spawn', 'ext:bun-spawnSync', 'ext:deno-command', 'ext:deno-child_process', 'execa', 'cross-spawn', 'node-pty'];
@@ -208,8 +209,16 @@ test.group('runtimes: the scripts each runtime runs', (group) => {
   });
 });
 
-test.group('runtimes: in-process adapters', () => {
+test.group('runtimes: in-process adapters', (group) => {
   const timeoutMs = 30_000;
+  // Calling a library directly may change this process's signal dispositions (see below): put them back.
+  group.each.setup(() => {
+    const before = ignoredSignals();
+    return () => {
+      const lost = before.filter((s) => signalDisposition(s) !== 'ignore');
+      if (lost.length) applySignalState({ ignored: lost });
+    };
+  });
   const run = (def: AdapterDefinition, argv: string[], keep: number[] = []): ReturnType<AdapterDefinition['launch']> =>
     def.launch(argv, { keep, timeoutMs, signal: new AbortController().signal });
 
@@ -246,6 +255,21 @@ test.group('runtimes: in-process adapters', () => {
       } finally {
         s.done();
       }
+    }
+  });
+
+  test("execa's signal-exit leaves SIGXFSZ at SIG_DFL in this process; the built-in launcher puts it back", async ({ assert }) => {
+    assert.equal(signalDisposition('SIGXFSZ'), 'ignore', 'Node ignores SIGXFSZ at start-up');
+    await run(execaAdapter, ['/bin/true']);
+    assert.equal(signalDisposition('SIGXFSZ'), 'default', 'execa called directly: the disposition is lost');
+    applySignalState({ ignored: ['SIGXFSZ'] });
+    const s = scratch();
+    try {
+      const outcome = await builtinAdapter(execaAdapter, 'execa').run({ probeArgv: ['/bin/true'], reportPath: join(s.dir, 'r.json'), keep: [], timeoutMs });
+      assert.equal(outcome.code, 0);
+      assert.equal(signalDisposition('SIGXFSZ'), 'ignore', 'through the launcher the parent state is kept for the launches after it');
+    } finally {
+      s.done();
     }
   });
 
