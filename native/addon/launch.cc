@@ -1,7 +1,7 @@
 // Binding for the launcher core (native/launch) and its variants: converts
 // arguments and results, no policy (that lives in src/launch). Exposed as
 // exports.launch = { spawn, waitpid, watch, getRlimitNofile, fdIsOpen,
-// pidfdAvailable }.
+// pidfdAvailable, strerror }.
 //
 // Exit watching for launch(): a pidfd (pidfd_open) polled by the event loop;
 // where pidfd_open is refused (before 5.3, seccomp), SIGCHLD through the loop
@@ -426,6 +426,15 @@ Napi::Value PidfdAvailable(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), fd >= 0);
 }
 
+Napi::Value StrError(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "errno must be a number");
+  char buf[256];
+  // The GNU strerror_r returns the text (maybe a static string), thread-safe unlike strerror.
+  const char* text = strerror_r(info[0].As<Napi::Number>().Int32Value(), buf, sizeof buf);
+  return Napi::String::New(env, text);
+}
+
 }  // namespace
 
 void RegisterLaunch(Napi::Env env, Napi::Object exports) {
@@ -441,5 +450,6 @@ void RegisterLaunch(Napi::Env env, Napi::Object exports) {
   o.Set("getRlimitNofile", Napi::Function::New(env, GetRlimitNofile, "getRlimitNofile"));
   o.Set("fdIsOpen", Napi::Function::New(env, FdIsOpen, "fdIsOpen"));
   o.Set("pidfdAvailable", Napi::Function::New(env, PidfdAvailable, "pidfdAvailable"));
+  o.Set("strerror", Napi::Function::New(env, StrError, "strerror"));
   exports.Set("launch", o);
 }

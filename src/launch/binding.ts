@@ -41,6 +41,8 @@ export interface LaunchBinding {
   getRlimitNofile(): { soft: number; hard: number };
   fdIsOpen(fd: number): boolean;
   pidfdAvailable(): boolean;
+  /** The C library's text for an errno value. */
+  strerror(errno: number): string;
 }
 
 let cached: LaunchBinding | undefined;

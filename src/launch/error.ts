@@ -1,16 +1,22 @@
 /** The error a launch that failed before or at execve throws. */
-import { getSystemErrorMap } from 'node:util';
+import { constants } from 'node:os';
+import { binding } from './binding.ts';
 import type { LaunchStep } from './types.ts';
 
-const systemErrors = getSystemErrorMap();
+const names = new Map<number, string>();
+for (const [name, num] of Object.entries(constants.errno)) if (!names.has(num)) names.set(num, name);
 
-/** 'ENOENT' for 2, ... ('E<n>' for a number Node does not know). */
+/** 'ENOENT' for 2, 'ENOEXEC' for 8, ... ('E<n>' for a number Node does not know). */
 export function errnoName(errno: number): string {
-  return systemErrors.get(-errno)?.[0] ?? `E${errno}`;
+  return names.get(errno) ?? `E${errno}`;
 }
 
 function errnoMessage(errno: number): string {
-  return systemErrors.get(-errno)?.[1] ?? `error ${errno}`;
+  try {
+    return binding().strerror(errno);
+  } catch {
+    return `error ${errno}`;
+  }
 }
 
 /**
