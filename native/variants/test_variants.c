@@ -239,13 +239,15 @@ static void report_pipe(int p[2]) {
   }
 }
 
+static int launches, plans_rewritten;
+
 static struct outcome launch(fda_spawn_fn fn, const struct request *rq) {
   struct outcome o;
   memset(&o, 0, sizeof o);
   int p[2];
   report_pipe(p);
 
-  int stdio[8];
+  int stdio[8] = {0};
   for (int i = 0; i < rq->nstdio; i++) stdio[i] = rq->stdio[i] == REPORT ? p[1] : rq->stdio[i];
   const char *file = rq->file ? rq->file : seen_path;
   char *argv[] = {(char *)file, NULL};
@@ -266,7 +268,15 @@ static struct outcome launch(fda_spawn_fn fn, const struct request *rq) {
   plan.child_ignore = rq->child_ignore;
   plan.setpgid = rq->setpgid;
 
+  int stdio_before[8], keep_before[4];
+  memcpy(stdio_before, stdio, sizeof stdio_before);
+  memcpy(keep_before, rq->keep, sizeof keep_before);
   o.rc = fn(&plan, &o.res);
+  /* F7: the caller's arrays are the caller's, whatever the child did. */
+  if (memcmp(stdio_before, stdio, sizeof(int) * (size_t)rq->nstdio) != 0 ||
+      memcmp(keep_before, rq->keep, sizeof(int) * (size_t)rq->nkeep) != 0)
+    __atomic_add_fetch(&plans_rewritten, 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&launches, 1, __ATOMIC_RELAXED);
   close(p[1]);
   if (o.rc != 0) {
     close(p[0]);
@@ -1000,6 +1010,8 @@ int main(int argc, char **argv) {
   test_rlimit_raised_if_parent();
   test_mutant_failures();
 
+  check(launches > 0 && plans_rewritten == 0, "no variant rewrote the caller's stdio or keep array (F7), %d launches",
+        launches);
   printf("# %d checks, %d failed\n", nchecks, nfailed);
   return nfailed ? 1 : 0;
 }
