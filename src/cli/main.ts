@@ -8,7 +8,7 @@ import { registerCompare } from './compare.ts';
 import { registerInfo } from './info.ts';
 import { registerProbe } from './probe.ts';
 import { registerRun } from './run.ts';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './usage.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitWith, UsageError } from './usage.ts';
 
 function version(): string {
   try {
@@ -41,6 +41,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     await program.parseAsync([...argv]);
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof ExitWith) return err.code;
     if (err instanceof CommanderError) {
       // Help and version exit 0; every other commander error is a usage error (already printed).
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;

@@ -10,6 +10,14 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Ends the command with this exit status and nothing more to print (e.g. a re-run's own status). */
+export class ExitWith extends Error {
+  override name = 'ExitWith';
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
 /** Repeatable/variadic option values, also split on commas: `--bait pipe,file --bait dir`. */
 export function collectList(value: string, previous: string[] | undefined): string[] {
   const parts = value.split(',').map((s) => s.trim()).filter(Boolean);

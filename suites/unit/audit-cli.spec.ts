@@ -41,6 +41,20 @@ test.group('cli: compare, launchers, baits, probe', (group) => {
     for (const x of report.results) assert.isFalse(x.baits.find((b) => b.kind === 'cloexec')?.crossed, x.launcher);
   });
 
+  test('compare --kernel re-runs under the personality: the fallback mutant leaks unforced, native seals', async ({ assert }) => {
+    const out = join(dir, 'k.json');
+    const r = fdaudit('compare', '--kernel', 'linux-5.8', '--launcher', 'mutant:fd-setsize-fallback', '--launcher', 'native', '--bait', 'high-fd,pipe', '--json', out);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ launcher: string; kernel: string; status: string; scenario?: string; closeStrategy: string | null; baits: Array<{ kind: string; crossed: boolean }> }> };
+    const mutant = report.results.find((x) => x.launcher === 'mutant:fd-setsize-fallback');
+    const native = report.results.find((x) => x.launcher === 'native');
+    assert.equal(mutant?.kernel, 'linux-5.8');
+    assert.equal(mutant?.scenario, 'unforced: close_range fails under linux-5.8');
+    assert.deepEqual(mutant?.baits.filter((b) => b.crossed).map((b) => b.kind), ['high-fd']);
+    assert.equal(native?.status, 'sealed');
+    assert.notEqual(native?.closeStrategy, 'close_range', 'close_range is refused under linux-5.8');
+  });
+
   test('usage errors exit 2 with a short message naming the bad value and the valid ones', ({ assert }) => {
     const cases: Array<[string[], RegExp]> = [
       [['compare', '--launcher', 'no-such-launcher'], /unknown launcher 'no-such-launcher'; valid: .*node:spawn/],
@@ -50,6 +64,7 @@ test.group('cli: compare, launchers, baits, probe', (group) => {
       [['compare', '--exec', 'sh=env {probe}'], /clashes with the built-in/],
       [['compare', '--config', join('/nonexistent', 'fdaudit.config.mjs')], /config .*cannot be read \(ENOENT\)/],
       [['compare', '--timeout', 'abc'], /--timeout must be a positive integer/],
+      [['compare', '--kernel', 'linux-9'], /unknown kernel personality 'linux-9'; valid: host, linux-5.10/],
       [['probe', '--launcher', 'nope'], /unknown launcher 'nope'/],
     ];
     for (const [args, re] of cases) {
