@@ -156,6 +156,20 @@ test.group('audit engine: failures are results, and nothing is left behind', (gr
     assertNothingLeft(assert, before, snapshot());
   });
 
+  test('without python3 on PATH, ext:python-subprocess is skipped with the reason; with it, it runs', async ({ assert }) => {
+    const saved = process.env.PATH;
+    let without: AuditResult | undefined;
+    try {
+      process.env.PATH = '/nonexistent-bin';
+      [without] = await audit({ launchers: ['ext:python-subprocess'], tmpDir: tmpRoot });
+    } finally {
+      process.env.PATH = saved;
+    }
+    assert.deepInclude(without, { status: 'skipped', error: 'python3 not found on PATH' });
+    const [withIt] = await audit({ launchers: ['ext:python-subprocess'], baits: ['pipe'], tmpDir: tmpRoot });
+    assert.equal(withIt?.status, 'sealed', withIt?.error ?? '');
+  });
+
   test('bad options are refused before anything starts, naming the bad value', async ({ assert }) => {
     const before = snapshot();
     await assert.rejects(() => audit({ launchers: ['no-such-launcher'] }), /unknown launcher 'no-such-launcher'; valid: .*native/);
