@@ -167,7 +167,7 @@ export function verdictContent(section: string): Map<string, string> {
   for (const line of section.split('\n')) {
     const m = /^\| `([^`]+)` \|(.*)\|$/.exec(line.trim());
     if (!m || m[1] === undefined || m[2] === undefined) continue;
-    rows.set(m[1], m[2].replace(/\d+/g, '#').replace(/\s+/g, ' ').trim());
+    rows.set(m[1], m[2].replace(/\b\d+\b/g, '#').replace(/\s+/g, ' ').trim());
   }
   return rows;
 }

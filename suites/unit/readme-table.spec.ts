@@ -53,7 +53,7 @@ test.group('readme table: rendering and the marked section', () => {
     const rows = verdictContent(section);
     assert.deepEqual([...rows.keys()], ['node:spawn', 'native'], 'the node:spawn baseline comes first');
     assert.equal(rows.get('native'), '**sealed** | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | → | ✓ # | ✓');
-    assert.equal(rows.get('node:spawn'), "leak | ✗ | ✗ | ✓ | ✓ | ✓ | ✓ | ✗ | ✓ | ✓ | → | ✗ # (parent's) | ✗ blocked USR#; ignored USR# PIPE");
+    assert.equal(rows.get('node:spawn'), "leak | ✗ | ✗ | ✓ | ✓ | ✓ | ✓ | ✗ | ✓ | ✓ | → | ✗ # (parent's) | ✗ blocked USR1; ignored USR2 PIPE");
   });
 
   test('fd numbers and limit values do not make a section stale; a changed verdict does, naming the row', ({ assert }) => {
@@ -65,6 +65,10 @@ test.group('readme table: rendering and the marked section', () => {
     assert.lengthOf(diff, 1);
     assert.match(diff[0] ?? '', /^ext:bun-spawn: README has \[\*\*sealed\*\* .*\], a fresh compare gives \[leak .*✗.*\]$/);
     assert.deepEqual(verdictDifferences(a, renderSection(report([]))), ['ext:bun-spawn: in the README but not in a fresh compare']);
+    // A signal name is verdict content: SIGUSR1 vs SIGUSR2 differ even though only a digit does.
+    const usr1 = renderSection(report([result('ext:bun-spawn', [], 20000, { signals: { blocked: ['SIGUSR1'], ignored: [] } })]));
+    const usr2 = renderSection(report([result('ext:bun-spawn', [], 20000, { signals: { blocked: ['SIGUSR2'], ignored: [] } })]));
+    assert.lengthOf(verdictDifferences(usr1, usr2), 1);
   });
 
   test('only the text between the markers is replaced; markers are appended when missing', ({ assert }) => {
