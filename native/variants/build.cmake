@@ -16,3 +16,17 @@ add_executable(fdaudit-variants-test ${CMAKE_CURRENT_LIST_DIR}/test_variants.c)
 target_compile_options(fdaudit-variants-test PRIVATE ${FDA_WARNINGS})
 target_link_libraries(fdaudit-variants-test PRIVATE fda_variants fda_launch)
 add_dependencies(fdaudit-variants-test fdaudit-seen)
+
+# The same driver with the variants and the core under AddressSanitizer +
+# UndefinedBehaviorSanitizer (fda_launch_san comes from native/launch).
+if(TARGET fda_launch_san)
+  set(FDA_VARIANTS_SAN_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_library(fda_variants_san STATIC ${FDA_VARIANTS_SRC})
+  target_compile_options(fda_variants_san PRIVATE ${FDA_WARNINGS} ${FDA_VARIANTS_SAN_FLAGS} -O1 -g)
+  target_link_libraries(fda_variants_san PUBLIC fda_launch_san)
+  add_executable(fdaudit-variants-test-san ${CMAKE_CURRENT_LIST_DIR}/test_variants.c)
+  target_compile_options(fdaudit-variants-test-san PRIVATE ${FDA_WARNINGS} ${FDA_VARIANTS_SAN_FLAGS} -O1 -g)
+  target_link_options(fdaudit-variants-test-san PRIVATE ${FDA_VARIANTS_SAN_FLAGS})
+  target_link_libraries(fdaudit-variants-test-san PRIVATE fda_variants_san)
+  add_dependencies(fdaudit-variants-test-san fdaudit-seen)
+endif()

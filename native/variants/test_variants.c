@@ -188,7 +188,7 @@ static int sigset_count(const sigset_t *set) {
 
 #define REPORT (-2) /* placeholder in a request's stdio: the pipe the report comes back on */
 
-static char seen_path[PATH_MAX];
+static char seen_path[PATH_MAX + 16]; /* a directory of up to PATH_MAX, then the name */
 
 struct request {
   int stdio[8];

@@ -99,6 +99,13 @@ test.group('launcher variants: C driver', () => {
       assert.isTrue(passed.some((l) => l.includes('missing program fails with ENOENT at execve, reaped')));
     });
 
+  test('the same checks pass with the variants and the core under ASan and UBSan', ({ assert }) => {
+    const r = spawnSync(nativePath('fdaudit-variants-test-san'), [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(r.status, 0, `${r.stdout.split('\n').filter((l) => l.startsWith('not ok')).join('\n')}\n${r.stderr}`);
+    assert.notMatch(r.stderr, /AddressSanitizer|runtime error/);
+    assert.match(r.stdout, /^# \d+ checks, 0 failed$/m);
+  });
+
   test('the driver fails when the child reports nothing', ({ assert }) => {
     const run = runDriver(['--seen', '/bin/true', '--only', 'fork']);
     assert.equal(run.status, 1);
