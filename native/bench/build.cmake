@@ -22,3 +22,8 @@ if(FDA_BENCH_STATIC)
 else()
   message(STATUS "fdaudit-true: no static C library found, linking dynamically")
 endif()
+
+# The launcher's C core in the floor's loop: the core's cost without the binding.
+add_executable(fdaudit-corebench ${FDA_BENCH_DIR}/core.c)
+target_compile_options(fdaudit-corebench PRIVATE ${FDA_WARNINGS})
+target_link_libraries(fdaudit-corebench PRIVATE fda_launch)

@@ -39,6 +39,21 @@ export function startFloor(file: string, args: readonly string[] = []): RoundSer
   return new RoundServer('floor', [nativePath('fdaudit-floor'), '--serve', '--', file, ...args]);
 }
 
+/**
+ * The floor loop with the child closing every fd >= 3 before execve, in the fds this server inherited:
+ * `close_range` after vfork (the kernel copied the whole fd table), or `unshare` (the child shares the
+ * table through CLONE_FILES and close_range(CLOSE_RANGE_UNSHARE) copies only fds 0..2). What sealing
+ * costs the kernel, below any launcher.
+ */
+export function startSealedFloor(file: string, seal: 'close_range' | 'unshare'): RoundServer {
+  return new RoundServer(`floor:${seal}`, [nativePath('fdaudit-floor'), '--serve', '--seal', seal, '--', file]);
+}
+
+/** The sealed launcher's C core (fda_spawn) in the floor's loop: no JavaScript, no Node-API. */
+export function startCore(file: string): RoundServer {
+  return new RoundServer('core', [nativePath('fdaudit-corebench'), '--serve', '--', file]);
+}
+
 // Times subprocess.run() itself, with every default (close_fds=True; the fds this process inherited from
 // the benchmark are exactly what its launcher has to close).
 const PYTHON_SERVER = `

@@ -7,7 +7,7 @@ import { nativePath } from '../native/paths.ts';
 import { hostFacts } from '../report/host.ts';
 import { writeHtmlReport } from '../html/index.ts';
 import { renderCharts } from './charts.ts';
-import { startFloor } from './external.ts';
+import { startCore, startFloor } from './external.ts';
 import { DEFAULT_SCENARIOS, sizesFor } from './plan.ts';
 import { fdScenario, memoryScenario, personalityScenario, stressScenario } from './scenarios.ts';
 import type { ScenarioContext } from './scenarios.ts';
@@ -89,15 +89,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchOutput>
   const file = nativePath('fdaudit-true');
   const startedAt = new Date();
   const floor = startFloor(file);
+  const core = startCore(file);
   const rows: BenchRow[] = [];
   try {
-    const ctx: ScenarioContext = { sizes, file, floor, log };
+    const ctx: ScenarioContext = { sizes, file, floor, core, log };
     for (const s of scenarios) {
       log(`${s}: starting`);
       rows.push(...(await RUNNERS[s](ctx)));
     }
   } finally {
-    await floor.stop();
+    await Promise.all([floor.stop(), core.stop()]);
   }
   const report: BenchReport = {
     schema: BENCH_SCHEMA,

@@ -7,7 +7,7 @@ import { kernelAvailability, wrapArgv } from '../kernels/index.ts';
 import type { KernelId } from '../kernels/index.ts';
 import { nativePath } from '../native/paths.ts';
 import { nativeContender, nodeSpawnContender, nodeSpawnSyncContender, variantContender } from './contenders.ts';
-import { serverContender, startFloor, startPython, unavailableContender } from './external.ts';
+import { serverContender, startCore, startFloor, startPython, startSealedFloor, unavailableContender } from './external.ts';
 import { OpenFds } from './fds.ts';
 import { Ballast } from './memory.ts';
 import type { ScenarioSizes } from './plan.ts';
@@ -24,6 +24,8 @@ export interface ScenarioContext {
   file: string;
   /** The C floor, started once while this process holds nothing extra. */
   floor: RoundServer;
+  /** The launcher's C core in the same kind of loop, started alongside the floor. */
+  core: RoundServer;
   log: (line: string) => void;
 }
 
@@ -67,6 +69,7 @@ export async function memoryScenario(ctx: ScenarioContext): Promise<BenchRow[]> 
       const rss = ballast.growTo(target);
       const contenders: Contender[] = [
         serverContender(ctx.floor, 'floor'),
+        serverContender(ctx.core, 'core'),
         nativeContender(ctx.file),
         variantContender('fork', ctx.file),
         variantContender('posix_spawn', ctx.file),
@@ -90,11 +93,15 @@ export async function fdScenario(ctx: ScenarioContext): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const count of ctx.sizes.openFds) {
     const held = new OpenFds(count);
-    // Started now, Python inherits the same fds (libuv closes nothing): its launcher has them to close.
+    // Started now, these servers inherit the same fds (libuv closes nothing): their children have them to close.
     const python = startPython(ctx.file);
+    const servers = [startSealedFloor(ctx.file, 'close_range'), startSealedFloor(ctx.file, 'unshare'), startCore(ctx.file)];
     try {
       const contenders: Contender[] = [
         serverContender(ctx.floor, 'floor'),
+        serverContender(servers[0] as RoundServer, 'floor:close_range'),
+        serverContender(servers[1] as RoundServer, 'floor:unshare'),
+        serverContender(servers[2] as RoundServer, 'core'),
         nativeContender(ctx.file, 'auto'),
         ...CLOSE_STRATEGIES.map((s) => nativeContender(ctx.file, s)),
         typeof python === 'string'
@@ -109,7 +116,7 @@ export async function fdScenario(ctx: ScenarioContext): Promise<BenchRow[]> {
       });
       rows.push(...levelRows('fds', { open_fds: count }, results));
     } finally {
-      if (typeof python !== 'string') await python.stop();
+      await Promise.all([...servers, ...(typeof python === 'string' ? [] : [python])].map((srv) => srv.stop()));
       held.close();
     }
   }

@@ -48,7 +48,7 @@ test.group('bench: a quick run end to end', (group) => {
     assert.sameMembers(files, ['bench.json', 'bench-memory.svg', 'bench-fds.svg', 'index.html'].map((f) => join(out, f)));
 
     const mem = report.rows.filter((r) => r.scenario === 'memory');
-    assert.sameMembers([...new Set(mem.map((r) => r.launcher))], ['floor', 'native', 'fork', 'posix_spawn', 'node:spawnSync', 'node:spawn']);
+    assert.sameMembers([...new Set(mem.map((r) => r.launcher))], ['floor', 'core', 'native', 'fork', 'posix_spawn', 'node:spawnSync', 'node:spawn']);
     for (const r of mem) assert.equal(r.n, 2, `${r.launcher}: ${r.error ?? ''}`);
     const floorAt = (mib: unknown) => mem.find((r) => r.launcher === 'floor' && r.params.memory_mib === mib);
     for (const r of mem) {
@@ -61,6 +61,9 @@ test.group('bench: a quick run end to end', (group) => {
     assert.sameMembers(strategies, ['10/auto', '10/close_range', '10/proc', '10/poll', '10/loop', '1000/auto', '1000/close_range', '1000/proc', '1000/poll', '1000/loop']);
     for (const r of fds.filter((x) => x.launcher === 'native')) assert.equal(r.params.used, r.params.strategy === 'auto' ? 'close_range' : r.params.strategy);
     assert.isTrue(fds.some((r) => r.launcher === 'ext:python-subprocess'));
+    for (const l of ['floor:close_range', 'floor:unshare', 'core']) {
+      assert.sameMembers(fds.filter((r) => r.launcher === l).map((r) => `${r.params.open_fds}:${r.n}`), ['10:2', '1000:2'], l);
+    }
 
     for (const f of ['bench-memory.svg', 'bench-fds.svg']) assert.isNull(xmlProblem(readFileSync(join(out, f), 'utf8')), f);
     assert.include(readFileSync(join(out, 'index.html'), 'utf8'), 'data-chart="bench-fds.svg"');
