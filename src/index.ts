@@ -22,3 +22,4 @@ export type { AuditOptions, Finding, FindingKind, PolicyOptions, JudgeContext, J
 export { launchers, getLauncher, launcherIds, execLauncher, parseExecSpec, adapterLauncher, loadConfig, ConfigError } from './launchers/index.ts';
 export type { Launcher, LaunchContext, LaunchOutcome, Scenario, AdapterDefinition, FdauditConfig } from './launchers/index.ts';
 export { launchSync, launch, LaunchError } from './launch/index.ts';
+export { execaAdapter, crossSpawnAdapter, nodePtyAdapter, locateRuntime } from './launchers/runtimes/index.ts';
