@@ -23,6 +23,8 @@ import {
   type RuntimeFound,
 } from '../../src/launchers/runtimes/index.ts';
 import type { AdapterDefinition } from '../../src/launchers/user.ts';
+import { loadConfig } from '../../src/launchers/config.ts';
+import { pathToFileURL } from 'node:url';
 import { applySignalState, openFds, signalDisposition } from '../../src/native/fdops.ts';
 import { ignoredSignals } from '../../src/launchers/host-signals.ts';
 import { packageRoot } from '../../src/native/paths.ts';
@@ -268,6 +270,29 @@ test.group('runtimes: in-process adapters', (group) => {
       const outcome = await builtinAdapter(execaAdapter, 'execa').run({ probeArgv: ['/bin/true'], reportPath: join(s.dir, 'r.json'), keep: [], timeoutMs });
       assert.equal(outcome.code, 0);
       assert.equal(signalDisposition('SIGXFSZ'), 'ignore', 'through the launcher the parent state is kept for the launches after it');
+    } finally {
+      s.done();
+    }
+  });
+
+  test("a user's config file using the same adapter gets the same verdict as the built-in launcher", async ({ assert }) => {
+    const s = scratch();
+    try {
+      const adapter = pathToFileURL(join(packageRoot, 'src', 'launchers', 'runtimes', 'adapters', 'execa.ts')).href;
+      // An ESM project, as the config loader expects of a .ts config.
+      writeFileSync(join(s.dir, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(join(s.dir, 'fdaudit.config.ts'), `import { execaAdapter } from ${JSON.stringify(adapter)};\nexport default { launchers: [{ ...execaAdapter, id: 'my-execa' }] };\n`);
+      const cfg = await loadConfig(undefined, s.dir);
+      const mine = cfg?.launchers[0];
+      assert.equal(mine?.id, 'ext:my-execa');
+      assert.equal(mine?.kind, 'adapter');
+      const baits = ['pipe', 'high-fd', 'cloexec', 'passed'] as const;
+      const [user, builtin] = await audit({ launchers: [mine as NonNullable<typeof mine>, 'execa'], baits: [...baits] });
+      const verdicts = (r: typeof user): unknown => r?.baits.map((b) => [b.kind, b.expected, b.crossed]);
+      assert.equal(builtin?.status, 'leak');
+      assert.deepEqual(verdicts(user), verdicts(builtin));
+      assert.deepEqual(user?.signals, builtin?.signals);
+      assert.equal(user?.rlimitNofile?.soft, builtin?.rlimitNofile?.soft);
     } finally {
       s.done();
     }
