@@ -87,7 +87,12 @@ export async function renderCharts(report: BenchReport): Promise<Chart[]> {
   const charts: Chart[] = [];
   const mem = report.rows.filter((r) => r.scenario === 'memory' && measured(r));
   if (mem.length) {
-    const points = mem.map((r) => ({ x: Number(r.params.rss_mib), median: r.median_us!, p95: r.p95_us!, series: r.launcher }));
+    const points = mem.map((r) => ({
+      x: Number(r.params.rss_mib),
+      median: r.median_us!,
+      p95: r.p95_us!,
+      series: r.params.env !== undefined ? `${r.launcher} (env: ${String(r.params.env)})` : r.launcher,
+    }));
     const title = 'Round trip vs parent resident memory, per launcher';
     charts.push({ file: 'bench-memory.svg', title, svg: await render(lineSpec(title, 'parent resident memory, MiB (log scale)', points)) });
   }

@@ -6,7 +6,7 @@ import { CLOSE_STRATEGIES } from '../launch/types.ts';
 import { kernelAvailability, wrapArgv } from '../kernels/index.ts';
 import type { KernelId } from '../kernels/index.ts';
 import { nativePath } from '../native/paths.ts';
-import { nativeContender, nodeSpawnContender, nodeSpawnSyncContender, variantContender } from './contenders.ts';
+import { envSnapshot, nativeContender, nodeSpawnContender, nodeSpawnSyncContender, variantContender } from './contenders.ts';
 import { serverContender, startCore, startFloor, startPython, startSealedFloor, unavailableContender } from './external.ts';
 import { OpenFds } from './fds.ts';
 import { Ballast } from './memory.ts';
@@ -71,6 +71,7 @@ export async function memoryScenario(ctx: ScenarioContext): Promise<BenchRow[]> 
         serverContender(ctx.floor, 'floor'),
         serverContender(ctx.core, 'core'),
         nativeContender(ctx.file),
+        nativeContender(ctx.file, 'auto', 'native', envSnapshot()),
         variantContender('fork', ctx.file),
         variantContender('posix_spawn', ctx.file),
         nodeSpawnSyncContender(ctx.file),

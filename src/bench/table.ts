@@ -15,6 +15,7 @@ export function paramsCell(row: BenchRow): string {
   if (p.kernel !== undefined) parts.push(String(p.kernel));
   if (p.strategy !== undefined) parts.push(p.used && p.used !== p.strategy ? `${p.strategy}→${p.used}` : String(p.strategy));
   else if (p.used !== undefined) parts.push(`by ${p.used}`);
+  if (p.env !== undefined) parts.push(`env: ${p.env}`);
   if (p.phase !== undefined) parts.push(String(p.phase));
   if (p.phase === 'load') {
     parts.push(`${p.threads}×${p.launches_per_thread}`, `${p.launches_per_s}/s`, `extra-fd children ${p.extra_fd_children}`,

@@ -21,13 +21,14 @@ export function evaluateTargets(rows: readonly BenchRow[]): BenchTarget[] {
   const mem = rows.filter((r) => r.scenario === 'memory');
   const sizes = [...new Set(mem.map((r) => r.params.memory_mib))].filter((s): s is number => typeof s === 'number');
   for (const size of sizes) {
-    const at = (launcher: string): Match => (r) => r.launcher === launcher && r.params.memory_mib === size;
+    // The default configuration only: diagnostic rows (an explicit env) carry an `env` param.
+    const at = (launcher: string): Match => (r) => r.launcher === launcher && r.params.memory_mib === size && r.params.env === undefined;
     out.push(target(`native-vs-floor@${size}MiB`, `native ≤ 1.25× the C floor at ${size} MiB`,
       div(median(mem, at('native')), median(mem, at('floor'))), 1.25, 'max'));
   }
   const biggest = sizes.length ? Math.max(...sizes) : null;
   if (biggest !== null) {
-    const at = (launcher: string): Match => (r) => r.launcher === launcher && r.params.memory_mib === biggest;
+    const at = (launcher: string): Match => (r) => r.launcher === launcher && r.params.memory_mib === biggest && r.params.env === undefined;
     out.push(target(`spawnSync-vs-native@${biggest}MiB`, `node:spawnSync ≥ 30× slower than native at ${biggest} MiB`,
       div(median(mem, at('node:spawnSync')), median(mem, at('native'))), 30, 'min'));
   }
