@@ -28,6 +28,9 @@ import { pathToFileURL } from 'node:url';
 import { applySignalState, openFds, signalDisposition } from '../../src/native/fdops.ts';
 import { ignoredSignals } from '../../src/launchers/host-signals.ts';
 import { packageRoot } from '../../src/native/paths.ts';
+import { judge } from '../../src/audit/judge.ts';
+import { readProbeReport } from '../../src/probe/parse.ts';
+import { probeArgv } from '../../src/probe/path.ts';
 
 const IDS = ['ext:bun-spawn', 'ext:bun-spawnSync', 'ext:deno-command', 'ext:deno-child_process', 'execa', 'cross-spawn', 'node-pty'];
 
@@ -245,6 +248,26 @@ test.group('runtimes: in-process adapters', (group) => {
     assert.equal((await run(nodePtyAdapter, isTty)).code, 0);
     assert.equal((await run(execaAdapter, isTty)).code, 1);
     assert.equal((await run(crossSpawnAdapter, isTty)).code, 1);
+  });
+
+  test("node-pty: the probe's fds 0-2 are the pty slave, and the verdict does not count them as extra fds", async ({ assert }) => {
+    const s = scratch();
+    try {
+      const report = join(s.dir, 'report.json');
+      assert.equal((await run(nodePtyAdapter, probeArgv(report))).code, 0);
+      const probe = await readProbeReport(report);
+      const low = probe.fds.filter((f) => f.fd <= 2);
+      assert.deepEqual(low.map((f) => f.fd), [0, 1, 2]);
+      for (const f of low) {
+        assert.match(f.target, /^\/dev\/pts\/\d+$/, `fd ${f.fd}`);
+        assert.equal(f.type, 'char');
+      }
+      assert.equal(new Set(low.map((f) => f.identity)).size, 1, 'one terminal on all three');
+      const verdict = judge([], probe, { id: 'node-pty', canPassFds: false });
+      assert.deepEqual(verdict.extraFds.filter((e) => e.target.startsWith('/dev/pts/')), []);
+    } finally {
+      s.done();
+    }
   });
 
   test('an abort kills the child: the adapter interface turns a hang into a timeout error', async ({ assert }) => {
