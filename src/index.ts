@@ -23,3 +23,6 @@ export { launchers, getLauncher, launcherIds, execLauncher, parseExecSpec, adapt
 export type { Launcher, LaunchContext, LaunchOutcome, Scenario, AdapterDefinition, FdauditConfig } from './launchers/index.ts';
 export { launchSync, launch, LaunchError } from './launch/index.ts';
 export { execaAdapter, crossSpawnAdapter, nodePtyAdapter, locateRuntime } from './launchers/runtimes/index.ts';
+export { runBench, renderBenchTables, BENCH_SCHEMA } from './bench/index.ts';
+export type { BenchOptions, BenchOutput, BenchReport, BenchRow, BenchTarget } from './bench/index.ts';
+export { writeHtmlReport } from './html/index.ts';

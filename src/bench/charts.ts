@@ -2,8 +2,6 @@
  * SVG charts of a benchmark: vega-lite specs compiled to vega and rendered headless by vega's own SVG
  * renderer (no browser, no canvas). Log scales: the figures span three orders of magnitude.
  */
-import { parse, View } from 'vega';
-import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { BenchReport, BenchRow } from './types.ts';
 
@@ -66,8 +64,27 @@ function barSpec(title: string, points: Array<{ label: string; median: number; s
   };
 }
 
+/** Thrown when vega or vega-lite cannot be loaded (they are development dependencies of the package). */
+export class ChartsUnavailableError extends Error {
+  override name = 'ChartsUnavailableError';
+}
+
+// Loaded on first use: the rest of the benchmark (and the CLI) works without them.
+let renderer: Promise<{ vega: typeof import('vega'); vegaLite: typeof import('vega-lite') }> | undefined;
+function loadRenderer(): NonNullable<typeof renderer> {
+  renderer ??= Promise.all([import('vega'), import('vega-lite')]).then(
+    ([vega, vegaLite]) => ({ vega, vegaLite }),
+    (err: unknown) => {
+      renderer = undefined;
+      throw new ChartsUnavailableError(`charts need the vega and vega-lite packages (${err instanceof Error ? err.message : String(err)})`);
+    },
+  );
+  return renderer;
+}
+
 async function render(spec: TopLevelSpec): Promise<string> {
-  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+  const { vega, vegaLite } = await loadRenderer();
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

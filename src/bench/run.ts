@@ -1,12 +1,12 @@
 /** `fdaudit bench`: runs the scenarios in one process and writes bench.json, the charts and index.html. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getRlimitNofile } from '../native/fdops.ts';
 import { nativePath } from '../native/paths.ts';
 import { hostFacts } from '../report/host.ts';
-import { writeHtmlReport } from '../html/index.ts';
-import { renderCharts } from './charts.ts';
+import { CHART_FILES, writeHtmlReport } from '../html/index.ts';
+import { ChartsUnavailableError, renderCharts } from './charts.ts';
 import { startCore, startFloor } from './external.ts';
 import { DEFAULT_SCENARIOS, sizesFor } from './plan.ts';
 import { fdScenario, memoryScenario, personalityScenario, stressScenario } from './scenarios.ts';
@@ -118,10 +118,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchOutput>
     const json = join(outDir, 'bench.json');
     writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
     files.push(json);
-    for (const chart of await renderCharts(report)) {
-      const p = join(outDir, chart.file);
-      writeFileSync(p, chart.svg);
-      files.push(p);
+    // Charts of an earlier run must not stand next to this run's figures.
+    for (const f of CHART_FILES) rmSync(join(outDir, f), { force: true });
+    try {
+      for (const chart of await renderCharts(report)) {
+        const p = join(outDir, chart.file);
+        writeFileSync(p, chart.svg);
+        files.push(p);
+      }
+    } catch (err) {
+      // The figures are in bench.json either way; a missing chart library costs only the pictures.
+      if (!(err instanceof ChartsUnavailableError)) throw err;
+      log(`no charts: ${err.message}`);
     }
     files.push(writeHtmlReport(outDir));
   }
