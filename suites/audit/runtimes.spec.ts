@@ -46,8 +46,12 @@ type Behaviour = Today | Fails;
 
 const EVERY_FD: readonly BaitKind[] = BAIT_KINDS.filter((k) => k !== 'cloexec');
 
-/** Bun closes every inherited fd (close_range with CLOSE_RANGE_CLOEXEC, else an F_SETFD loop to its raised soft limit). */
 const none = (): readonly string[] => [];
+
+/**
+ * Bun closes every inherited fd (close_range with CLOSE_RANGE_CLOEXEC, else an F_SETFD loop up to its
+ * soft limit, raised to the hard limit) and resets ignored signals, but hands on the blocked mask.
+ */
 const BUN: Today = { status: 'sealed', crosses: [], soft: 'hard', blocked: ['SIGUSR1'], ignored: none };
 /** Bun aborts at start-up without /proc. */
 const BUN_NO_PROC: Fails = { status: 'error', reason: /killed by SIGABRT/ };
