@@ -42,7 +42,13 @@ Examples:
   fdaudit compare --json reports/audit.json
   fdaudit compare --launcher node:spawn --launcher native --bait pipe,high-fd
   fdaudit compare --kernel linux-5.8 --launcher mutant:fd-setsize-fallback
-  fdaudit compare --exec 'env=env {probe}' --exec "py=python3 -c 'import os,sys; os.execv(sys.argv[1], sys.argv[1:])' {probe}"`)
+  fdaudit compare --exec 'env=env {probe}' --exec "py=python3 -c 'import os,sys; os.execv(sys.argv[1], sys.argv[1:])' {probe}"
+
+Config file (fdaudit.config.ts, .mjs or .js in the working directory, or --config FILE), default export:
+  { launchers: [{ id, description?, canPassFds?, launch(argv, { keep, timeoutMs, signal }) => Promise<{ code, signal }> }],
+    exec: ['NAME=TEMPLATE', ...],
+    expect: { NAME: 'sealed' | 'leak' } }
+Every launcher from --exec or the config file is named ext:NAME.`)
     .action(async (opts: CompareOptions) => {
       await runCompare(opts);
     });
