@@ -47,7 +47,7 @@ Examples:
 Config file (fdaudit.config.ts, .mjs or .js in the working directory, or --config FILE), default export:
   { launchers: [{ id, description?, canPassFds?, launch(argv, { keep, timeoutMs, signal }) => Promise<{ code, signal }> }],
     exec: ['NAME=TEMPLATE', ...],
-    expect: { NAME: 'sealed' | 'leak' } }
+    expect: { NAME: 'sealed' | 'leak' | 'error' } }   (used by fdaudit run)
 Every launcher from --exec or the config file is named ext:NAME.`)
     .action(async (opts: CompareOptions) => {
       await runCompare(opts);

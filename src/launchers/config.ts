@@ -4,7 +4,7 @@
  *
  *   { launchers?: [{ id, description?, canPassFds?, launch(argv, { keep, timeoutMs, signal }) }],
  *     exec?: ['NAME=TEMPLATE', …],
- *     expect?: { NAME: 'sealed' | 'leak' | … } }
+ *     expect?: { NAME: 'sealed' | 'leak' | 'error' } }   (what `fdaudit run` asserts; default sealed)
  *
  * Launchers from both lists become `ext:NAME`. A .ts config is loaded through tsx.
  */
