@@ -145,6 +145,34 @@ test.group('audit engine: failures are results, and nothing is left behind', (gr
     }
   });
 
+  test('an in-process adapter that hangs: error after the timeout, and its child is killed through the abort signal', async ({ assert }) => {
+    const { spawn } = await import('node:child_process');
+    const { adapterLauncher } = await import('../../src/launchers/user.ts');
+    let pid = -1;
+    let gone: Promise<string | null> = Promise.resolve(null);
+    const hanging = adapterLauncher({
+      id: 'hangs',
+      launch: (_argv, { signal }) =>
+        new Promise((resolve) => {
+          const child = spawn('sleep', ['300'], { stdio: 'ignore', signal });
+          pid = child.pid ?? -1;
+          gone = new Promise((r) => child.once('exit', (_code, sig) => r(sig)));
+          child.once('error', () => {});
+          child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+        }),
+    });
+    const { result, before, after } = await auditOne(hanging, 1000);
+    assert.equal(result.status, 'error');
+    assert.match(result.error ?? '', /ext:hangs did not finish within 1000 ms; the adapter was aborted/);
+    assert.isAbove(pid, 1);
+    // child_process kills the child on abort (SIGTERM) and reaps it.
+    assert.equal(await gone, 'SIGTERM');
+    assert.isFalse(alive(pid));
+    assert.deepEqual(zombieChildren(), []);
+    assert.deepEqual(after.temps, []);
+    assert.deepEqual(after.soft, before.soft);
+  });
+
   test('a launcher that throws, and one that is unavailable: error and skipped with the reason', async ({ assert }) => {
     const base = execLauncher('x=env {probe}');
     const throwing: Launcher = { ...base, id: 'ext:throws', run: async () => { throw new Error('boom in run'); } };
