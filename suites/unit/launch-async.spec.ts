@@ -17,6 +17,14 @@ import { leftovers } from './launch.helpers.ts';
 
 const fixture = join(packageRoot, 'suites', 'unit', 'launch.async.fixture.ts');
 
+/** A worker running launch.worker.fixture.ts; tsx's hooks are per thread, so the worker registers them first. */
+function tsWorker(mode: 'run' | 'abandon'): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const url = pathToFileURL(join(packageRoot, 'suites', 'unit', 'launch.worker.fixture.ts')).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
+  return new Worker(boot, { eval: true, workerData: mode });
+}
+
 test.group('launch async', () => {
   test('exited reports exit codes and signal names', async ({ assert }) => {
     const a = launch('/bin/sh', ['-c', 'exit 7']);
@@ -101,11 +109,7 @@ test.group('launch async', () => {
 
   test('loads and works in worker_threads (per-environment state)', async ({ assert }) => {
     const run = (): Promise<{ sync: number; async: number; strategy: string; pids: number[] }> => new Promise((resolve, reject) => {
-      // tsx's hooks are per thread: the worker registers them, then imports the fixture.
-      const api = import.meta.resolve('tsx/esm/api');
-      const url = pathToFileURL(join(packageRoot, 'suites', 'unit', 'launch.worker.fixture.ts')).href;
-      const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
-      const w = new Worker(boot, { eval: true });
+      const w = tsWorker('run');
       w.once('message', resolve);
       w.once('error', reject);
     });
@@ -115,5 +119,18 @@ test.group('launch async', () => {
     const ours = results.flatMap((r) => r.pids);
     const zombies = leftovers().zombies;
     for (const pid of ours) assert.notInclude(zombies, pid, `child ${pid} launched in a worker was reaped`);
+  }).timeout(60_000);
+
+  test('a child still running when its worker is terminated is reaped all the same', async ({ assert }) => {
+    const w = tsWorker('abandon');
+    const { pid } = await new Promise<{ pid: number }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    await w.terminate();
+    // Wait for the child to end and be reaped (a guard, not a timing assertion).
+    const deadline = Date.now() + 20_000;
+    while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.isFalse(existsSync(`/proc/${pid}`), `child ${pid} was reaped, not left a zombie`);
   }).timeout(60_000);
 });
