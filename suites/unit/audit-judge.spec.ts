@@ -128,3 +128,40 @@ test.group('judge: fixed data', () => {
     assert.equal(JSON.stringify([baits, rep]), before);
   });
 });
+
+test.group('judge: properties', () => {
+  test('whatever numbers the launcher moves baits to, each is found where it went; the rest are extra fds', async ({ assert }) => {
+    const fc = await import('fast-check');
+    assert.doesNotThrow(() => fc.assert(
+      fc.property(
+        // Distinct child fd numbers >= 3 for up to 8 baits, which of them cross, and unrelated fds.
+        fc.uniqueArray(fc.integer({ min: 3, max: 5000 }), { minLength: 12, maxLength: 12 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.integer({ min: 0, max: 4 }),
+        (numbers, crosses, extras) => {
+          const planted = numbers.slice(0, 8).map((fd, i) => bait('file', 10_000 + i, `id-${i}`));
+          const childFds: ProbeFd[] = [...stdio];
+          const where = new Map<string, number>();
+          planted.forEach((b, i) => {
+            if (!crosses[i]) return;
+            const at = numbers[i] as number;
+            where.set(b.identity, at);
+            childFds.push(pfd(at, b.identity));
+          });
+          const extraNumbers = numbers.slice(8, 8 + extras);
+          for (const fd of extraNumbers) childFds.push(pfd(fd, `other-${fd}`));
+          const r = judge(planted, report(childFds), { id: 'p', canPassFds: true });
+          for (const v of r.baits) {
+            const b = planted.find((x) => x.fd === v.fd);
+            const expected = b ? (where.get(b.identity) ?? null) : null;
+            if (v.childFd !== expected) return false;
+          }
+          const extraSeen = r.extraFds.map((e) => e.fd).sort((a, b) => a - b);
+          if (JSON.stringify(extraSeen) !== JSON.stringify([...extraNumbers].sort((a, b) => a - b))) return false;
+          return r.status === (where.size > 0 || extras > 0 ? 'leak' : 'sealed');
+        },
+      ),
+      { numRuns: 300 },
+    ));
+  });
+});
