@@ -13,6 +13,7 @@ import { renderTerminal } from '../report/table.ts';
 import type { ReportFormat, TestRecord } from '../report/types.ts';
 import { writeReports } from '../report/write.ts';
 import type { AuditResult } from '../audit/types.ts';
+import { cloexecInheritedFds } from './run-hygiene.ts';
 import { runSpecsHere, type PassOutcome } from './run-japa.ts';
 import { runKernelMatrix } from './run-matrix.ts';
 import { buildRunPlan, RUN_REPORTERS, type RunCliOptions, type RunPlan } from './run-plan.ts';
@@ -82,6 +83,7 @@ async function runPasses(plan: RunPlan, users: Parameters<typeof runSpecsHere>[2
 
 export async function runAction(specs: readonly string[], opts: RunCliOptions): Promise<void> {
   const { plan, userLaunchers } = await buildRunPlan(specs, opts);
+  cloexecInheritedFds();
   try {
     await runAndReport(plan, userLaunchers);
   } catch (err) {

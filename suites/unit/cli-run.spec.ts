@@ -104,6 +104,25 @@ test.group('fdaudit run: user specs', (group) => {
     assert.deepEqual(readJson(join(dir, 'reports-grep', 'audit.json')).tests, { passed: 1, failed: 0, skipped: 0 });
   });
 
+  test('fds the run inherits are not charged to the launchers (close-on-exec before any launch)', async ({ assert }) => {
+    const spec = writeSpec(
+      dir,
+      'inherited.spec.ts',
+      `import { readlinkSync } from 'node:fs';
+test.group('inherited fd', () => {
+  test('fd 3 came from the parent, and node:spawn does not pass it on', async ({ audit, assert }) => {
+    assert.match(readlinkSync('/proc/self/fd/3'), /^(pipe|socket):/);
+    const r = await audit('node:spawn');
+    assert.crossed(r, 'pipe');
+    assert.deepEqual(r.extraFds, []);
+  });
+});`,
+    );
+    const r = await runCli(['run', spec, '--out', join(dir, 'reports-inherited'), '--reporter', 'json', '--bait', 'pipe'], { inheritedFd: true });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readJson(join(dir, 'reports-inherited', 'audit.json')).tests, { passed: 1, failed: 0, skipped: 0 });
+  });
+
   test('a spec whose file does not load exits 1 and says so', async ({ assert }) => {
     const spec = writeSpec(dir, 'broken.spec.ts', `throw new Error('broken on purpose')`);
     const r = await runCli(['run', spec, '--out', join(dir, 'reports-broken'), '--reporter', 'json']);
