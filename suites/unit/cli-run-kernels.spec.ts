@@ -77,4 +77,30 @@ test.group('fdaudit run: kernel matrix', (group) => {
     assert.deepInclude(only, { launcher: 'node:spawn', kernel: 'container-eperm', status: 'error' });
     assert.equal(only?.error, 'the worker did not finish within 8 s and was killed');
   });
+
+  test('the shipped suite under all seven: native seals everywhere; fd-setsize-fallback leaks high-fd exactly where close_range fails', async ({ assert }) => {
+    const out = join(dir, 'reports-all');
+    const r = await runCli([
+      'run', 'suites/audit/launchers.spec.ts', '--kernel', 'all', '--launcher', 'native,mutant:fd-setsize-fallback',
+      '--bait', 'high-fd,pipe', '--out', out, '--reporter', 'json,junit',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = readJson(join(out, 'audit.json'));
+    const verdict = (launcher: string): Record<string, string> =>
+      Object.fromEntries(report.results.filter((x) => x.launcher === launcher).map((x) => [x.kernel, x.status]));
+    // A personality this machine cannot apply would be `skipped` (with the wrapper's reason); here all apply.
+    assert.deepEqual(verdict('native'), {
+      host: 'sealed', 'linux-5.10': 'sealed', 'linux-5.8': 'sealed', 'linux-5.2': 'sealed',
+      'container-eperm': 'sealed', 'no-proc': 'sealed', 'linux-5.8+no-proc': 'sealed',
+    });
+    assert.deepEqual(verdict('mutant:fd-setsize-fallback'), {
+      host: 'sealed', 'linux-5.10': 'sealed', 'linux-5.8': 'leak', 'linux-5.2': 'leak',
+      'container-eperm': 'leak', 'no-proc': 'sealed', 'linux-5.8+no-proc': 'leak',
+    });
+    const mutant58 = report.results.find((x) => x.launcher === 'mutant:fd-setsize-fallback' && x.kernel === 'linux-5.8');
+    assert.deepEqual(mutant58?.baits.filter((b) => b.crossed).map((b) => b.kind), ['high-fd']);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    assert.include(junit, 'name="mutant:fd-setsize-fallback › high-fd [container-eperm]"');
+    assert.include(junit, 'name="native › high-fd [linux-5.8+no-proc]"');
+  });
 });
