@@ -50,4 +50,4 @@ export interface LaunchHandle {
 /** The step of the launch that failed, as reported by the child or the parent. */
 export type LaunchStep =
   | 'vfork' | 'sigaction' | 'fcntl' | 'dup2' | 'close_range' | 'close'
-  | 'setrlimit' | 'chdir' | 'sigprocmask' | 'execve' | 'posix_spawn' | 'fork';
+  | 'setrlimit' | 'chdir' | 'sigprocmask' | 'execve' | 'posix_spawn' | 'fork' | 'setpgid';
