@@ -139,10 +139,10 @@ export async function runKernelMatrix(plan: RunPlan, onStart?: (kernel: string) 
     const finished = ordered.flatMap((w) => (w.output ? w.output.results : []));
     const passes: PassOutcome[] = ordered.map((w) => {
       if (w.output && !w.timedOut) return w.output;
-      const unavailable = !w.timedOut && w.code === KERNEL_WRAPPER_EXIT.unavailable && !w.output;
-      const reason = unavailable
-        ? w.stderr.trim().replace(/^fdaudit-kernel: /, '') || `personality '${w.kernel}' is unavailable here`
-        : describeFailure(w, plan.workerTimeoutMs);
+      // The wrapper's own refusal: its status and its message (a worker exiting 3 for itself is a failure).
+      const refusal = /^fdaudit-kernel: (personality .* is unavailable here.*)$/m.exec(w.stderr);
+      const unavailable = !w.timedOut && w.code === KERNEL_WRAPPER_EXIT.unavailable && !w.output && refusal !== null;
+      const reason = unavailable && refusal ? (refusal[1] ?? '') : describeFailure(w, plan.workerTimeoutMs);
       const status: AuditStatus = unavailable ? 'skipped' : 'error';
       const results = expectedLaunchers(plan, finished).map((l) => placeholder(l, w.kernel, status, reason));
       const record: TestRecord = {

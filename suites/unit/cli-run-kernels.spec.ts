@@ -103,4 +103,25 @@ test.group('fdaudit run: kernel matrix', (group) => {
     assert.include(junit, 'name="mutant:fd-setsize-fallback › high-fd [container-eperm]"');
     assert.include(junit, 'name="native › high-fd [linux-5.8+no-proc]"');
   });
+
+  test("a personality the wrapper refuses here is skipped with the wrapper's reason; any other exit 3 is a failure", async ({ assert }) => {
+    // The worker does what fdaudit-kernel does when it cannot apply a personality: its message, status 3.
+    const refuse = `process.stderr.write("fdaudit-kernel: personality '" + kernel + "' is unavailable here: cannot hide /proc: unshare failed: EPERM\\n"); process.exit(3);`;
+    const spec = writeSpec(dir, 'refused.spec.ts', specMisbehavingUnder('no-proc', refuse));
+    const out = join(dir, 'reports-refused');
+    const r = await runCli(['run', spec, '--out', out, '--kernel', 'host,no-proc', '--reporter', 'json,junit']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = readJson(join(out, 'audit.json'));
+    const noProc = report.results.find((x) => x.kernel === 'no-proc');
+    assert.deepInclude(noProc, { launcher: 'node:spawn', status: 'skipped' });
+    assert.equal(noProc?.error, "personality 'no-proc' is unavailable here: cannot hide /proc: unshare failed: EPERM");
+    assert.deepEqual(report.tests, { passed: 2, failed: 0, skipped: 1 });
+
+    const other = writeSpec(dir, 'exit3.spec.ts', specMisbehavingUnder('no-proc', 'process.exit(3);'));
+    const out2 = join(dir, 'reports-exit3');
+    const r2 = await runCli(['run', other, '--out', out2, '--kernel', 'host,no-proc', '--reporter', 'json']);
+    assert.equal(r2.code, 1, r2.stderr);
+    const failed = readJson(join(out2, 'audit.json')).results.find((x) => x.kernel === 'no-proc');
+    assert.deepInclude(failed, { status: 'error', error: 'the worker exited with status 3 without results' });
+  });
 });
