@@ -7,11 +7,11 @@
  *     assert.notCrossed(await audit(row.launcher), row.bait)
  *   })
  *
- * Rows are computed when the test runs, from the run's --launcher/--bait/--grep selection; a matrix
- * with no row left is one skipped test that says why.
+ * Rows are computed from the run's --launcher/--bait/--grep selection; a matrix with no row left
+ * defines no test.
  */
 import { test } from '@japa/runner';
-import type { Test } from '@japa/runner/core';
+import { Emitter, Refiner, Test, TestContext } from '@japa/runner/core';
 import { BAIT_KINDS, type BaitKind } from '../bait/types.ts';
 import { launcherIds } from '../launchers/index.ts';
 import { userLauncherRegistry } from './cache.ts';
@@ -83,23 +83,31 @@ export function matrix(options: MatrixOptions = {}): () => MatrixRow[] {
 }
 
 /**
- * A test over the matrix: `auditMatrix(options).run(async (ctx, row) => …)`. Its title template is
- * `{name}` unless given; with no row left under the run's selection it is skipped with the reason.
+ * A test that is never run: what the matrix helpers return when the run selects none of their rows, so
+ * a spec's chained calls still work and the report does not fill with empty skips.
+ */
+function detachedTest(title: string): Test {
+  return new Test(title, (t) => new TestContext(t), new Emitter(), new Refiner());
+}
+
+/**
+ * A test over the matrix: `auditMatrix(options).run(async (ctx, row) => …)`, its title template `{name}`
+ * unless given. Rows are read again when the test runs; when the run selects none of them (--launcher,
+ * --bait, --grep) there is no test at all.
  */
 export function auditMatrix(options: MatrixOptions = {}, title = '{name}'): Test<() => MatrixRow[]> {
   const rows = matrix(options);
-  return test(title)
-    .with(rows)
-    .skip(() => rows().length === 0, 'no launcher × bait of this matrix is in the run\'s selection');
+  if (rows().length === 0) return detachedTest(title).with(rows);
+  return test(title).with(rows);
 }
 
 /**
  * Rows of any shape, filtered by --grep on their `name` and kept as a lazy dataset, for specs that
- * build their own rows (e.g. per user launcher: bait rows plus limit and signal rows).
+ * build their own rows (e.g. per user launcher: bait rows plus limit and signal rows). No row selected:
+ * no test.
  */
 export function rowsTest<Row extends { name: string }>(build: () => Row[], title = '{name}'): Test<() => Row[]> {
   const rows = (): Row[] => build().filter((r) => grepAllows(r.name));
-  return test(title)
-    .with(rows)
-    .skip(() => rows().length === 0, 'no row of this test is in the run\'s selection');
+  if (rows().length === 0) return detachedTest(title).with(rows);
+  return test(title).with(rows);
 }

@@ -60,7 +60,7 @@ test.group('runner matrix: rows and names', () => {
       assert.deepEqual(matrixRows({ launchers: ['node:spawn', 'native'] }).map((r) => r.name), ['native › pipe', 'native › high-fd']);
       assert.deepEqual(selectedLaunchers(['node:spawn', 'native', 'fork']), ['native']);
       assert.deepEqual(selectedBaits(), ['pipe', 'high-fd']);
-      // Nothing of the matrix selected: no rows (the matrix test is then skipped with the reason).
+      // Nothing of the matrix selected: no rows (auditMatrix then defines no test).
       assert.deepEqual(matrixRows({ launchers: ['node:spawn'] }), []);
     });
     withOptions({ launchers: null, baits: null, grep: 'high', matrix: false }, () => {
