@@ -50,6 +50,36 @@ function readOutput(path: string): WorkerOutput | null {
   }
 }
 
+/** Process groups of the workers alive now, so an interrupted run can take them down with it. */
+const liveGroups = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * While workers run, SIGINT/SIGTERM/SIGHUP to the run kill every worker group (they are in groups of
+ * their own and would not get a terminal's Ctrl-C), remove the temp directory, and then end this
+ * process by the same signal.
+ */
+function onInterrupt(cleanup: () => void): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handler = (sig: NodeJS.Signals): void => {
+    for (const pid of liveGroups) killGroup(pid);
+    cleanup();
+    for (const s of signals) process.removeListener(s, handler);
+    process.kill(process.pid, sig);
+  };
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
+}
+
 function runWorker(plan: RunPlan, kernel: KernelId, dir: string, planPath: string): Promise<WorkerRun> {
   const outPath = join(dir, `${kernel.replace(/[^A-Za-z0-9.+-]/g, '_')}.json`);
   return new Promise((resolveRun) => {
@@ -69,6 +99,8 @@ function runWorker(plan: RunPlan, kernel: KernelId, dir: string, planPath: strin
     if (process.stdout.isTTY && env.NO_COLOR === undefined && plan.color !== false) env.FORCE_COLOR ??= '1';
     // Its own process group, so a timeout kills the worker with everything it started.
     const child = spawn(file, args, { cwd: plan.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const pid = child.pid;
+    if (pid !== undefined) liveGroups.add(pid);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -76,11 +108,8 @@ function runWorker(plan: RunPlan, kernel: KernelId, dir: string, planPath: strin
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      if (pid !== undefined) killGroup(pid);
+      else child.kill('SIGKILL');
     }, plan.workerTimeoutMs);
     let spawnError: string | null = null;
     child.on('error', (err) => {
@@ -88,6 +117,7 @@ function runWorker(plan: RunPlan, kernel: KernelId, dir: string, planPath: strin
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (pid !== undefined) liveGroups.delete(pid);
       done({ code, signal, stdout, stderr, timedOut, spawnError });
     });
   });
@@ -121,6 +151,8 @@ export interface MatrixOutcome {
 /** Runs every personality of the plan in its own worker and merges what they report. */
 export async function runKernelMatrix(plan: RunPlan, onStart?: (kernel: string) => void): Promise<MatrixOutcome> {
   const dir = mkdtempSync(join(tmpdir(), 'fdaudit-run-'));
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  const stopWatching = onInterrupt(removeDir);
   try {
     const planPath = join(dir, 'plan.json');
     writeFileSync(planPath, JSON.stringify(plan));
@@ -156,6 +188,7 @@ export async function runKernelMatrix(plan: RunPlan, onStart?: (kernel: string) 
     });
     return { passes, logs: ordered.map((w) => ({ kernel: w.kernel, stdout: w.stdout, stderr: tail(w.stderr) })) };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    stopWatching();
+    removeDir();
   }
 }

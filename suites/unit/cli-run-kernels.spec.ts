@@ -4,10 +4,12 @@
  * and `error` results for its personality, never a hung run.
  */
 import { test } from '@japa/runner';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditReport } from '../../src/audit/types.ts';
-import { runCli, tempDir, writeSpec } from './cli-helpers.ts';
+import { packageRoot } from '../../src/native/paths.ts';
+import { CLI, runCli, tempDir, writeSpec } from './cli-helpers.ts';
 
 function readJson(path: string): AuditReport {
   return JSON.parse(readFileSync(path, 'utf8')) as AuditReport;
@@ -124,4 +126,40 @@ test.group('fdaudit run: kernel matrix', (group) => {
     const failed = readJson(join(out2, 'audit.json')).results.find((x) => x.kernel === 'no-proc');
     assert.deepInclude(failed, { status: 'error', error: 'the worker exited with status 3 without results' });
   });
+
+  test('Ctrl-C during a matrix run takes the workers and the temp directory with it', async ({ assert }) => {
+    const pidFile = join(dir, 'worker.pid');
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const hang = `(await import('node:fs')).writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); await new Promise(() => {});`;
+    const spec = writeSpec(dir, 'interrupt.spec.ts', specMisbehavingUnder('container-eperm', hang));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', spec, '--kernel', 'container-eperm', '--out', join(dir, 'reports-int'), '--reporter', 'json'], {
+      cwd: packageRoot,
+      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('close', (_code, sig) => res(sig)));
+    for (let i = 0; i < 600 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    const workerPid = Number(readFileSync(pidFile, 'utf8'));
+    assert.isAbove(workerPid, 1, 'the worker started and hangs');
+    child.kill('SIGINT');
+    assert.equal(await exited, 'SIGINT', 'the run ends by the signal it got');
+    assert.isFalse(alive(workerPid), 'the hanging worker was killed');
+    assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('fdaudit-run-')), [], 'no temp directory left');
+  });
 });
+
+/** Whether a process exists and is not a zombie (an orphaned zombie is init's to reap). */
+function alive(pid: number): boolean {
+  for (let i = 0; i < 50; i++) {
+    let state: string;
+    try {
+      state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] ?? '';
+    } catch {
+      return false;
+    }
+    if (state === 'Z' || state === 'X') return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  return true;
+}
