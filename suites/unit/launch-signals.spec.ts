@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { launchSync } from '../../src/launch/index.ts';
 import { applySignalState, signalDisposition, threadSignalMask } from '../../src/native/fdops.ts';
 import { signalNumber } from '../../src/native/signals.ts';
-import { leftovers, see } from './launch.helpers.ts';
+import { leftovers, newFds, see } from './launch.helpers.ts';
 
 const num = (names: string[]): number[] => names.map(signalNumber).sort((a, b) => a - b);
 
@@ -79,7 +79,7 @@ test.group('launch signals', () => {
     }
     const after = leftovers();
     assert.deepEqual(after.zombies, []);
-    assert.equal(after.fds, before.fds);
+    assert.deepEqual(newFds(before, after), [], 'no fd left open in the parent');
   }).timeout(120_000);
 
   test('processGroup puts the child in a group of its own; the default does not', ({ assert }) => {

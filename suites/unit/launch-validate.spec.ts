@@ -6,7 +6,7 @@ import { test } from '@japa/runner';
 import { launch, launchSync } from '../../src/launch/index.ts';
 import { launchVariantSync } from '../../src/launch/variants.ts';
 import { getRlimitNofile, pipe, close } from '../../src/native/fdops.ts';
-import { leftovers } from './launch.helpers.ts';
+import { leftovers, newFds } from './launch.helpers.ts';
 
 type Call = () => unknown;
 const T = '/bin/true';
@@ -72,7 +72,7 @@ test.group('launch input validation', (group) => {
       assert.equal((caught as Error).name, c.type, (caught as Error).message);
       assert.match((caught as Error).message, c.names);
       const after = leftovers();
-      assert.equal(after.fds, before.fds);
+      assert.deepEqual(newFds(before, after), [], 'no fd left open in the parent');
       assert.deepEqual(after.zombies, []);
     });
   }

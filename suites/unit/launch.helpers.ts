@@ -58,8 +58,18 @@ export function childIdentity(s: Seen, fd: number): string | undefined {
 }
 
 /** What a launch may leave behind: open fds of this process, and unreaped children. */
-export function leftovers(): { fds: number; zombies: number[] } {
-  return { fds: openFds().length, zombies: zombieChildren() };
+export function leftovers(): { fds: number[]; zombies: number[] } {
+  return { fds: openFds(), zombies: zombieChildren() };
+}
+
+/**
+ * Fds open now that were not open before. Other parts of the test process
+ * may close fds meanwhile (a previous spec's streams finishing), so a launch
+ * that leaks is one that adds fds, not one that changes the count.
+ */
+export function newFds(before: { fds: number[] }, after: { fds: number[] }): number[] {
+  const had = new Set(before.fds);
+  return after.fds.filter((fd) => !had.has(fd));
 }
 
 export interface FixtureJob {
