@@ -11,7 +11,11 @@ export interface LaunchOptions {
   cwd?: string;
   /** argv[0] seen by the child; default: the file as given. */
   argv0?: string;
-  /** Entry i becomes fd i in the child; null closes slot i. Default [0, 1, 2]. */
+  /**
+   * Entry i becomes fd i in the child; null closes slot i. Default [0, 1, 2], where one of
+   * those that is closed in this process stays closed in the child. Given explicitly, every fd
+   * must be open (RangeError otherwise).
+   */
   stdio?: ReadonlyArray<number | null>;
   /** Fds passed through at their own number (each >= stdio.length). */
   keep?: readonly number[];
