@@ -168,6 +168,16 @@ void OnSigchld(uv_signal_s* h, int) {
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(434 /* pidfd_open */, pid, 0)); }
 
+// A thread that outlives the caller reaps children nobody will watch any more: no zombie, ever.
+void ReapInBackground(std::vector<pid_t> pids) {
+  if (pids.empty()) return;
+  std::thread([pids] {
+    for (pid_t pid : pids)
+      while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+  }).detach();
+}
+
 // At environment teardown (worker exit, process exit): close handles without
 // calling JS, and make sure children still running are reaped by someone.
 void Teardown(void* arg) {
@@ -182,14 +192,7 @@ void Teardown(void* arg) {
     w->ctx.reset();
     Forget(w);
   }
-  if (!orphans.empty()) {
-    // A thread outlives the environment to reap them: no zombie, ever.
-    std::thread([orphans] {
-      for (pid_t pid : orphans)
-        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
-    }).detach();
-  }
+  ReapInBackground(std::move(orphans));
   MaybeFreeEnv(le);
 }
 
@@ -386,10 +389,22 @@ Napi::Value WatchPid(const Napi::CallbackInfo& info) {
   if (!le->sigchld) {
     void* h = ::operator new(uv_handle_size(kUvSignal));
     SetHandleData(h, le);
-    uv_signal_init(le->loop, static_cast<uv_signal_s*>(h));
+    int err = uv_signal_init(le->loop, static_cast<uv_signal_s*>(h));
+    if (err != 0) {
+      ::operator delete(h);
+      w->cb.Reset();
+      Forget(w);
+      ReapInBackground({pid});
+      throw Napi::Error::New(env, std::string("cannot watch SIGCHLD: libuv error ") + std::to_string(err));
+    }
     le->open_handles++;
-    uv_signal_start(static_cast<uv_signal_s*>(h), OnSigchld, SIGCHLD);
     le->sigchld = h;
+    if ((err = uv_signal_start(static_cast<uv_signal_s*>(h), OnSigchld, SIGCHLD)) != 0) {
+      w->cb.Reset();
+      Forget(w);  // closes the idle signal handle too
+      ReapInBackground({pid});
+      throw Napi::Error::New(env, std::string("cannot watch SIGCHLD: libuv error ") + std::to_string(err));
+    }
   }
   // The child may have exited before the watch started: its SIGCHLD is gone, so look now.
   int code, sig;
