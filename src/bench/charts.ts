@@ -17,7 +17,10 @@ interface Point {
   median: number;
   p95: number;
   series: string;
+  kind?: string;
 }
+
+const kindOf = (launcher: string): string => (launcher === 'core' || launcher.startsWith('floor') ? 'C loop, no JavaScript' : 'launcher');
 
 const AXIS_US = { title: 'round trip, µs (median; log scale)', grid: true } as const;
 
@@ -32,11 +35,19 @@ function lineSpec(title: string, xTitle: string, points: Point[]): TopLevelSpec 
     encoding: {
       // Not rounded out to powers of ten: the levels would sit in a corner of the plot.
       x: { field: 'x', type: 'quantitative', scale: { type: 'log', nice: false, padding: 24 }, axis: { title: xTitle, grid: true } },
-      color: { field: 'series', type: 'nominal', legend: { title: null, orient: 'right', symbolOpacity: 1 } },
+      // Twenty colours: the fd chart has eleven series, more than the default scheme holds.
+      color: { field: 'series', type: 'nominal', scale: { scheme: 'tableau20' }, legend: { title: null, orient: 'right', symbolOpacity: 1, labelLimit: 320 } },
+      // Dashed: loops in C with no JavaScript (the floor and the core), the references the launchers are held to.
+      strokeDash: {
+        field: 'kind',
+        type: 'nominal',
+        scale: { domain: ['launcher', 'C loop, no JavaScript'], range: [[1, 0], [6, 4]] },
+        legend: { title: null, orient: 'bottom', symbolType: 'stroke', labelLimit: 320 },
+      },
     },
     layer: [
       // p95 as a faint band above each median: how wide the tail is.
-      { mark: { type: 'rule', opacity: 0.35, strokeWidth: 3 }, encoding: { y: { field: 'median', type: 'quantitative' }, y2: { field: 'p95' } } },
+      { mark: { type: 'rule', opacity: 0.3, strokeWidth: 2 }, encoding: { y: { field: 'median', type: 'quantitative' }, y2: { field: 'p95' } } },
       {
         mark: { type: 'line', point: { filled: true, size: 50 } },
         encoding: { y: { field: 'median', type: 'quantitative', scale: { type: 'log', padding: 12 }, axis: AXIS_US } },
@@ -109,13 +120,14 @@ export async function renderCharts(report: BenchReport): Promise<Chart[]> {
       median: r.median_us!,
       p95: r.p95_us!,
       series: r.params.env !== undefined ? `${r.launcher} (env: ${String(r.params.env)})` : r.launcher,
+      kind: kindOf(r.launcher),
     }));
     const title = 'Round trip vs parent resident memory, per launcher';
     charts.push({ file: 'bench-memory.svg', title, svg: await render(lineSpec(title, 'parent resident memory, MiB (log scale)', points)) });
   }
   const fds = report.rows.filter((r) => r.scenario === 'fds' && measured(r));
   if (fds.length) {
-    const points = fds.map((r) => ({ x: Number(r.params.open_fds), median: r.median_us!, p95: r.p95_us!, series: fdSeries(r) }));
+    const points = fds.map((r) => ({ x: Number(r.params.open_fds), median: r.median_us!, p95: r.p95_us!, series: fdSeries(r), kind: kindOf(r.launcher) }));
     const title = 'Round trip vs open non-CLOEXEC fds in the parent, per close strategy';
     charts.push({ file: 'bench-fds.svg', title, svg: await render(lineSpec(title, 'open fds in the parent (log scale)', points)) });
   }
