@@ -4,6 +4,7 @@
  * distinct pipes, so a slot mix-up shows as a wrong identity.
  */
 import { test } from '@japa/runner';
+import { launchSync } from '../../src/launch/index.ts';
 import { childIdentity, fdNumbers, runFixture } from './launch.helpers.ts';
 
 test.group('launch fd plans', () => {
@@ -80,5 +81,27 @@ test.group('launch fd plans', () => {
     // Negative control for the identity checks: slot 0 does not hold fd 1's pipe.
     const r = runFixture({ launches: [{ options: {} }] });
     assert.notEqual(childIdentity(r.launches[0]!.seen!, 0), r.parent[1]);
+  });
+});
+
+test.group('launch options reach the child', () => {
+  const check = 'test "$FOO" = "$1" && test "$(pwd)" = "$2"';
+
+  test('argv0, env and cwd are what the child sees; a mismatch is seen too (the control)', ({ assert }) => {
+    const opts = { env: { FOO: 'bar', PATH: '/usr/bin:/bin' }, cwd: '/tmp' };
+    assert.equal(launchSync('/bin/sh', ['-c', check, 'sh', 'bar', '/tmp'], opts).code, 0);
+    assert.equal(launchSync('/bin/sh', ['-c', check, 'sh', 'baz', '/tmp'], opts).code, 1);
+    assert.equal(launchSync('/bin/sh', ['-c', check, 'sh', 'bar', '/'], opts).code, 1);
+    const argv0 = 'process.exit(process.argv0 === "custom-name" ? 0 : 1)';
+    assert.equal(launchSync(process.execPath, ['-e', argv0], { argv0: 'custom-name' }).code, 0);
+    assert.equal(launchSync(process.execPath, ['-e', argv0]).code, 1);
+  });
+
+  test("the caller's stdio and keep arrays are read, never rewritten (flaw F7)", ({ assert }) => {
+    const stdio = Object.freeze([2, 1, 0]);
+    const keep = Object.freeze([] as number[]);
+    const options = Object.freeze({ stdio, keep });
+    assert.equal(launchSync('/bin/true', [], options).code, 0);
+    assert.deepEqual([...stdio], [2, 1, 0]);
   });
 });
