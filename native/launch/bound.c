@@ -23,10 +23,11 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "sys.h"
 
 static unsigned int hard_limit(void) {
   struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (fda_sys_nofile(NULL, &rl) != 0) return 0;
   if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > UINT_MAX) return UINT_MAX;
   return (unsigned int)rl.rlim_max;
 }

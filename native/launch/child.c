@@ -140,7 +140,7 @@ static int kept(const struct fda_child *c, unsigned int fd) {
 /* The bound the number-walking strategies cover: the parent's, or the hard limit if it grew since. */
 static unsigned int child_bound(const struct fda_child *c, struct rlimit *rl) {
   unsigned int b = c->fd_bound;
-  if (getrlimit(RLIMIT_NOFILE, rl) != 0) {
+  if (fda_sys_nofile(NULL, rl) != 0) {
     rl->rlim_cur = rl->rlim_max = RLIM_INFINITY; /* unknown: poll's own EINVAL will say so */
     return b;
   }
@@ -304,7 +304,7 @@ int fda_child_set_rlimit(struct fda_child *c) {
   const struct fda_plan *p = c->plan;
   if (p->rlimit_mode == FDA_RLIMIT_INHERIT) return 0;
   struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return fda_child_fail(c, errno, FDA_STEP_SETRLIMIT);
+  if (fda_sys_nofile(NULL, &rl) != 0) return fda_child_fail(c, errno, FDA_STEP_SETRLIMIT);
   if (p->rlimit_mode == FDA_RLIMIT_FD_SETSIZE) {
     /* Only lower, never raise; a hard limit below FD_SETSIZE means the soft one already is (F6). */
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= FD_SETSIZE) return 0;
@@ -313,7 +313,7 @@ int fda_child_set_rlimit(struct fda_child *c) {
     rl.rlim_cur = p->rlimit_soft;
     if (p->rlimit_set_hard) rl.rlim_max = p->rlimit_hard;
   }
-  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) return fda_child_fail(c, errno, FDA_STEP_SETRLIMIT);
+  if (fda_sys_nofile(&rl, NULL) != 0) return fda_child_fail(c, errno, FDA_STEP_SETRLIMIT);
   return 0;
 }
 

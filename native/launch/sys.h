@@ -6,7 +6,9 @@
 #ifndef FDAUDIT_LAUNCH_SYS_H
 #define FDAUDIT_LAUNCH_SYS_H
 
+#include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,6 +35,24 @@ static inline int fda_sys_close_range(unsigned int first, unsigned int last, uns
  */
 static inline int fda_sys_sigmask(int how, const sigset_t *set, sigset_t *old) {
   return (int)syscall(SYS_rt_sigprocmask, how, set, old, FDA_KERNEL_SIGSET_SIZE);
+}
+
+/*
+ * RLIMIT_NOFILE through prlimit64 (what glibc uses), or through the older
+ * getrlimit/setrlimit system calls when a seccomp profile refuses prlimit64.
+ * The old calls take struct rlimit with unsigned long fields, which is
+ * rlim_t only on 64-bit architectures; elsewhere there is no second try.
+ */
+static inline int fda_sys_nofile(const struct rlimit *set, struct rlimit *get) {
+  int r = (int)syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, set, get);
+#if defined(SYS_getrlimit) && defined(SYS_setrlimit) && defined(__LP64__)
+  if (r != 0 && (errno == ENOSYS || errno == EPERM)) {
+    if (get && syscall(SYS_getrlimit, RLIMIT_NOFILE, get) != 0) return -1;
+    if (set && syscall(SYS_setrlimit, RLIMIT_NOFILE, set) != 0) return -1;
+    return 0;
+  }
+#endif
+  return r;
 }
 
 /* Bit twiddling on sigset_t: glibc's sigaddset refuses 32 and 33 (EINVAL). */
