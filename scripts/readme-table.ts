@@ -9,12 +9,12 @@
  *
  * Only the section between the markers is replaced; without markers they are added at the end.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuditReport, AuditResult, BaitVerdict } from '../src/audit/types.ts';
+import { launchSync } from '../src/launch/index.ts';
 import { launcherIds } from '../src/launchers/registry.ts';
 import { orderLaunchers } from '../src/report/order.ts';
 
@@ -32,18 +32,33 @@ export function headlineLaunchers(): string[] {
   return launcherIds().filter((id) => !id.startsWith('mutant:'));
 }
 
-/** Runs `fdaudit compare --json` (from the sources) on the headline launchers and returns its report. */
+/**
+ * Runs `fdaudit compare --json` (from the sources) on the headline launchers and returns its report.
+ * The compare process is started by fdaudit's sealed launcher, not child_process: whatever fds the
+ * calling process holds without CLOEXEC (a test runner's, a shell's) must not show up in the rows of
+ * the launchers that pass everything on.
+ */
 export function runCompare(launchers: readonly string[] = headlineLaunchers()): AuditReport {
   const dir = mkdtempSync(join(tmpdir(), 'fdaudit-readme-'));
   try {
     const json = join(dir, 'audit.json');
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'compare', '--no-color', '--json', json, '--launcher', launchers.join(',')],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 * 1024 * 1024 },
-    );
-    if (r.status !== 0 || !existsSync(json)) {
-      throw new Error(`fdaudit compare failed (${r.error?.message ?? `status ${r.status}`}): ${(r.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
+    const log = join(dir, 'compare.log');
+    const out = openSync(log, 'w');
+    const devnull = openSync('/dev/null', 'r');
+    let r;
+    try {
+      r = launchSync(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'compare', '--no-color', '--json', json, '--launcher', launchers.join(',')],
+        { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: [devnull, out, out], rlimit: 'inherit' },
+      );
+    } finally {
+      closeSync(out);
+      closeSync(devnull);
+    }
+    if (r.code !== 0 || !existsSync(json)) {
+      const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-5).join(' | ');
+      throw new Error(`fdaudit compare failed (${r.signal ?? `status ${r.code}`}): ${tail}`);
     }
     return JSON.parse(readFileSync(json, 'utf8')) as AuditReport;
   } finally {

@@ -5,6 +5,7 @@
 import { test } from '@japa/runner';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AuditReport, AuditResult } from '../../src/audit/types.ts';
+import * as fdops from '../../src/native/fdops.ts';
 import {
   BEGIN,
   END,
@@ -86,7 +87,16 @@ test.group('readme table: README.md against a fresh compare', () => {
     assert.isTrue(existsSync(README), 'README.md exists');
     const section = extractSection(readFileSync(README, 'utf8'));
     assert.isNotNull(section, `README.md has no ${BEGIN} … ${END} section; run npx tsx scripts/readme-table.ts`);
-    const fresh = runCompare();
+    // A stray non-CLOEXEC fd of this process must not reach the compare run (it would be an extra fd
+    // in every row that passes fds on): the compare is started sealed.
+    const [r, w] = fdops.pipe(false);
+    let fresh: AuditReport;
+    try {
+      fresh = runCompare();
+    } finally {
+      fdops.close(r);
+      fdops.close(w);
+    }
     assert.sameMembers(fresh.results.map((r) => r.launcher), headlineLaunchers());
     const diff = verdictDifferences(section as string, renderSection(fresh));
     assert.deepEqual(diff, [], `the README table is stale (run npx tsx scripts/readme-table.ts):\n  ${diff.join('\n  ')}`);
