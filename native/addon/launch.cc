@@ -1,7 +1,7 @@
 // Binding for the launcher core (native/launch) and its variants: converts
 // arguments and results, no policy (that lives in src/launch). Exposed as
 // exports.launch = { spawn, waitpid, watch, getRlimitNofile, fdIsOpen,
-// pidfdAvailable, strerror }.
+// pidfdAvailable, closeRangeAvailable, strerror }.
 //
 // Exit watching for launch(): a pidfd (pidfd_open) polled by the event loop;
 // where pidfd_open is refused (before 5.3, seccomp), SIGCHLD through the loop
@@ -441,6 +441,11 @@ Napi::Value PidfdAvailable(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), fd >= 0);
 }
 
+// Whether the running kernel (and seccomp profile) lets close_range work, asked on a range that closes nothing.
+Napi::Value CloseRangeAvailable(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), syscall(436 /* close_range */, ~0U, ~0U, 0) == 0);
+}
+
 Napi::Value StrError(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "errno must be a number");
@@ -466,5 +471,6 @@ void RegisterLaunch(Napi::Env env, Napi::Object exports) {
   o.Set("fdIsOpen", Napi::Function::New(env, FdIsOpen, "fdIsOpen"));
   o.Set("pidfdAvailable", Napi::Function::New(env, PidfdAvailable, "pidfdAvailable"));
   o.Set("strerror", Napi::Function::New(env, StrError, "strerror"));
+  o.Set("closeRangeAvailable", Napi::Function::New(env, CloseRangeAvailable, "closeRangeAvailable"));
   exports.Set("launch", o);
 }

@@ -41,6 +41,8 @@ export interface LaunchBinding {
   getRlimitNofile(): { soft: number; hard: number };
   fdIsOpen(fd: number): boolean;
   pidfdAvailable(): boolean;
+  /** close_range(2) works here (not refused by the kernel or a seccomp profile). */
+  closeRangeAvailable(): boolean;
   /** The C library's text for an errno value. */
   strerror(errno: number): string;
 }
