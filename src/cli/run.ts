@@ -126,6 +126,9 @@ async function runAndReport(plan: RunPlan, userLaunchers: Parameters<typeof runS
   if (failed > 0) {
     const first = records.find((r) => r.status === 'failed');
     const what = failed === 1 ? '1 test failed' : `${failed} tests failed`;
-    throw new RunFailed(`${what}${first?.message ? `; first: ${first.name}: ${first.message.split('\n')[0]}` : ''}`);
+    // The closing line names the first failure; the reports and the console reporter have them all.
+    const line = first?.message?.split('\n')[0] ?? '';
+    const shown = line.length > 240 ? `${line.slice(0, 240)}…` : line;
+    throw new RunFailed(`${what}${shown ? `; first: ${first?.name}: ${shown}` : ''}`);
   }
 }
