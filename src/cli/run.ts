@@ -105,8 +105,10 @@ async function runAndReport(plan: RunPlan, userLaunchers: Parameters<typeof runS
       records.push({ name: `run error [${p.kernel}]`, kernel: p.kernel, status: 'failed', message: p.runError, durationMs: 0 });
     }
   }
-  if (records.length === 0 && plan.specs.length > 0) {
-    throw new UsageError(`no test found in ${plan.specs.join(' ')}${plan.grep ? ` matching --grep '${plan.grep}'` : ''}`);
+  // Nothing ran: a spec list or a --grep that selects nothing is a mistake on the command line.
+  if (records.length === 0 && (plan.specs.length > 0 || plan.grep !== null)) {
+    const where = plan.specs.length ? plan.specs.join(' ') : 'the shipped suite';
+    throw new UsageError(`no test found in ${where}${plan.grep !== null ? ` matching --grep '${plan.grep}'` : ''}`);
   }
 
   const report = buildAuditReport(results, records);

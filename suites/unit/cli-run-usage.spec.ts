@@ -63,6 +63,11 @@ const cases: UsageCase[] = [
     message: /^fdaudit: --expect 'mine=maybe': unknown expectation 'maybe'; valid: sealed, leak, error$/,
   },
   {
+    title: 'a --grep that selects no test',
+    args: () => ['--grep', 'no test has this in its title', '--reporter', 'json'],
+    message: /^fdaudit: no test found in the shipped suite matching --grep 'no test has this in its title'$/,
+  },
+  {
     title: 'a spec file that does not exist',
     args: (dir) => [join(dir, 'nope.spec.ts')],
     message: /^fdaudit: spec file '.*nope\.spec\.ts' does not exist$/,
