@@ -23,6 +23,8 @@ installAssertions();
 installFixtures();
 
 export { test } from '@japa/runner';
+// Re-exported so that a spec importing only this module gets @japa/assert's types (the `assert` fixture).
+export type { Assert } from '@japa/assert';
 export { fdaudit, type FdauditPluginOptions } from './plugin.ts';
 export {
   auditMatrix,
