@@ -89,7 +89,9 @@ function runWorker(plan: RunPlan, kernel: KernelId, dir: string, planPath: strin
     let argv: string[];
     try {
       // An absolute node path: under no-proc, /proc/self/exe is gone and Node takes argv[0] as its path.
-      argv = wrapArgv(kernel, [process.execPath, ...process.execArgv, workerEntry(), planPath, outPath]);
+      // The worker loads what this process loaded (tsx from the sources); a debugger port it cannot share.
+      const nodeFlags = process.execArgv.filter((a) => !/^--inspect/.test(a));
+      argv = wrapArgv(kernel, [process.execPath, ...nodeFlags, workerEntry(), planPath, outPath]);
     } catch (err) {
       done({ code: null, signal: null, stdout: '', stderr: '', timedOut: false, spawnError: (err as Error).message });
       return;
