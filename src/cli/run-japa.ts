@@ -15,6 +15,7 @@ import type { Launcher } from '../launchers/types.ts';
 import type { TestRecord } from '../report/types.ts';
 import { recordsReporter, GrepRefiner } from '../runner/collector.ts';
 import { fdaudit } from '../runner/plugin.ts';
+import { progressReporter } from '../runner/progress.ts';
 import { collectedResults, type RunOptions } from '../runner/state.ts';
 import { defaultSpecDir, type RunPlan } from './run-plan.ts';
 
@@ -85,8 +86,11 @@ export async function runSpecsHere(
 ): Promise<PassOutcome> {
   const records: TestRecord[] = [];
   const collector = recordsReporter(records, plan.cwd);
-  const list: NamedReporterContract[] = [spec(), dot(), collector];
-  const activated = [...(console ? [console] : []), collector.name];
+  const refiner = new GrepRefiner();
+  // Without a console reporter a progress line on stderr (terminals only) shows the run going.
+  const progress = progressReporter(refiner);
+  const list: NamedReporterContract[] = [spec(), dot(), collector, progress];
+  const activated = [console ?? progress.name, collector.name];
   const files = plan.specs.length ? plan.specs : defaultSpecFiles().map((u) => u.pathname);
   await ensureTypeScriptSpecs(files);
 
@@ -99,7 +103,7 @@ export async function runSpecsHere(
     timeout: Math.max(120_000, plan.timeoutMs * 4),
     plugins: [assert(), fdaudit({ ...runOptionsFor(plan, kernel), launcherObjects: userLaunchers })],
     reporters: { activated, list },
-    refiner: new GrepRefiner(),
+    refiner,
     forceExit: false,
   });
   await run();

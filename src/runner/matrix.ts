@@ -92,22 +92,22 @@ function detachedTest(title: string): Test {
 
 /**
  * A test over the matrix: `auditMatrix(options).run(async (ctx, row) => …)`, its title template `{name}`
- * unless given. Rows are read again when the test runs; when the run selects none of them (--launcher,
- * --bait, --grep) there is no test at all.
+ * unless given. When the run selects none of its rows (--launcher, --bait, --grep) there is no test.
  */
-export function auditMatrix(options: MatrixOptions = {}, title = '{name}'): Test<() => MatrixRow[]> {
-  const rows = matrix(options);
-  if (rows().length === 0) return detachedTest(title).with(rows);
+export function auditMatrix(options: MatrixOptions = {}, title = '{name}'): Test<MatrixRow[]> {
+  // Rows are fixed when the spec is imported: the run's options are set before that.
+  const rows = matrixRows(options);
+  if (rows.length === 0) return detachedTest(title).with(rows);
   return test(title).with(rows);
 }
 
 /**
- * Rows of any shape, filtered by --grep on their `name` and kept as a lazy dataset, for specs that
+ * Rows of any shape, filtered by --grep on their `name`, as the dataset of one test, for specs that
  * build their own rows (e.g. per user launcher: bait rows plus limit and signal rows). No row selected:
  * no test.
  */
-export function rowsTest<Row extends { name: string }>(build: () => Row[], title = '{name}'): Test<() => Row[]> {
-  const rows = (): Row[] => build().filter((r) => grepAllows(r.name));
-  if (rows().length === 0) return detachedTest(title).with(rows);
+export function rowsTest<Row extends { name: string }>(build: () => Row[], title = '{name}'): Test<Row[]> {
+  const rows = build().filter((r) => grepAllows(r.name));
+  if (rows.length === 0) return detachedTest(title).with(rows);
   return test(title).with(rows);
 }
