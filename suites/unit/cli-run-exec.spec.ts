@@ -108,4 +108,26 @@ test.group('fdaudit run --exec: the sealed policy for user launchers', (group) =
     assert.equal(r2.code, 1, r2.stderr);
     assert.equal(junitFailures(join(out2, 'junit.xml')).get('ext:mine › expected leak [host]'), 'ext:mine is sealed, expected leak [kernel host]');
   });
+
+  test('--config launchers and expectations reach every kernel worker; unstated ones are held to the policy', async ({ assert }) => {
+    const config = join(FIXTURES, 'config', 'fdaudit.config.mjs');
+    const out = join(dir, 'config');
+    // The config says env-exec=leak; the command line says the same of the adapter.
+    const r = await runCli(['run', POLICY_SPEC, '--config', config, '--expect', 'spawn-adapter=leak', '--bait', 'pipe,file', '--kernel', 'host,linux-5.8', '--out', out, '--reporter', 'json,junit']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      [...junitFailures(join(out, 'junit.xml')).entries()].sort(),
+      [
+        ['ext:env-exec › expected leak [host]', null],
+        ['ext:env-exec › expected leak [linux-5.8]', null],
+        ['ext:spawn-adapter › expected leak [host]', null],
+        ['ext:spawn-adapter › expected leak [linux-5.8]', null],
+      ],
+    );
+    // Control: without --expect the adapter is held to the sealed policy, and it leaks.
+    const out2 = join(dir, 'config-policy');
+    const r2 = await runCli(['run', POLICY_SPEC, '--config', config, '--bait', 'pipe,file', '--out', out2, '--reporter', 'json,junit']);
+    assert.equal(r2.code, 1, r2.stderr);
+    assert.match(junitFailures(join(out2, 'junit.xml')).get('ext:spawn-adapter › pipe [host]') ?? '', /^ext:spawn-adapter leaked pipe fd \d+ -> child fd \d+ \(pipe:\[\d+\]\) \[kernel host\]$/);
+  });
 });
