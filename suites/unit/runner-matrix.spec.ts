@@ -8,6 +8,7 @@ import { Emitter } from '@japa/runner/core';
 import type { AuditResult } from '../../src/audit/types.ts';
 import type { TestRecord } from '../../src/report/types.ts';
 import { GrepRefiner, recordsReporter } from '../../src/runner/collector.ts';
+import { progressReporter } from '../../src/runner/progress.ts';
 import { matrixRows, selectedBaits, selectedLaunchers, testName } from '../../src/runner/matrix.ts';
 import { collectedResults, configureRun, runState, type RunOptions } from '../../src/runner/state.ts';
 
@@ -196,5 +197,39 @@ test.group('runner grep refiner and results', () => {
       s.results.length = 0;
       s.results.push(...saved);
     }
+  });
+});
+
+test.group('runner progress line', () => {
+  const fakeTest = (title: string, dataset?: unknown[]): unknown => ({ title, dataset, options: { tags: [], meta: {} } });
+
+  test('counts dataset rows, leaves out what --grep filters, redraws one line per finished test', async ({ assert }) => {
+    let written = '';
+    const stream = { isTTY: true, columns: 80, write: (c: string) => ((written += c), true) };
+    const emitter = new Emitter();
+    const runner = {
+      suites: [{ stack: [{ tests: [fakeTest('{name}', [1, 2, 3]), fakeTest('a native check')] }, fakeTest('node leaks')] }],
+    };
+    await withOptionsAsync({ grep: 'native' }, async () => {
+      progressReporter(new GrepRefiner(), stream).handler(runner as never, emitter);
+      const raw = emitter as unknown as { emit: (e: string, d: unknown) => Promise<void> };
+      await raw.emit('runner:start', {});
+      await raw.emit('test:end', { title: { original: '{name}', expanded: 'native › pipe' } });
+      await raw.emit('runner:end', {});
+    });
+    // 3 rows + 1 matching test; 'node leaks' is filtered out by --grep native.
+    assert.include(written, '[1/4] native › pipe');
+    assert.isTrue(written.endsWith('\r\u001b[K'), 'the line is erased at the end');
+  });
+
+  test('silent when the stream is not a terminal', async ({ assert }) => {
+    let written = '';
+    const stream = { isTTY: false, write: (c: string) => ((written += c), true) };
+    const emitter = new Emitter();
+    progressReporter(undefined, stream).handler({ suites: [] } as never, emitter);
+    const raw = emitter as unknown as { emit: (e: string, d: unknown) => Promise<void> };
+    await raw.emit('runner:start', {});
+    await raw.emit('test:end', { title: { original: 'x', expanded: 'x' } });
+    assert.equal(written, '');
   });
 });
