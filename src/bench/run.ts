@@ -1,5 +1,5 @@
 /** `fdaudit bench`: runs the scenarios in one process and writes bench.json, the charts and index.html. */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getRlimitNofile } from '../native/fdops.ts';
@@ -83,7 +83,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchOutput>
   const quick = options.quick === true;
   const sizes = sizesFor(quick, options.rounds, options.warmup);
   const outDir = options.out === undefined ? undefined : resolve(options.out);
-  if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
+  // Checked before anything runs: a full benchmark takes minutes, its figures must have somewhere to go.
+  if (outDir !== undefined) {
+    try {
+      mkdirSync(outDir, { recursive: true });
+      accessSync(outDir, constants.W_OK);
+    } catch (err) {
+      throw new RangeError(`cannot write the benchmark to ${outDir}: ${(err as Error).message}`);
+    }
+  }
   const log = options.log ?? ((): void => {});
 
   const file = nativePath('fdaudit-true');

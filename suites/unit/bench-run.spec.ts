@@ -1,5 +1,5 @@
 import { test } from '@japa/runner';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
@@ -117,6 +117,11 @@ test.group('bench: command line', (group) => {
       assert.equal(await main(['node', 'fdaudit', 'bench', '--rounds', '0', '--out', out]), 2);
       assert.include(err, '--rounds must be an integer ≥ 1');
       assert.deepEqual(readdirSync(out), []);
+      // An --out that cannot be a directory is refused before any scenario runs.
+      writeFileSync(join(out, 'file'), 'x');
+      assert.equal(await main(['node', 'fdaudit', 'bench', '--quick', '--out', join(out, 'file', 'sub')]), 2);
+      assert.include(err, `cannot write the benchmark to ${join(out, 'file', 'sub')}`);
+      assert.deepEqual(readdirSync(out), ['file']);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
