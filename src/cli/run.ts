@@ -13,6 +13,7 @@ import { renderTerminal } from '../report/table.ts';
 import type { ReportFormat, TestRecord } from '../report/types.ts';
 import { writeReports } from '../report/write.ts';
 import type { AuditResult } from '../audit/types.ts';
+import type { Launcher } from '../launchers/types.ts';
 import { cloexecInheritedFds } from './run-hygiene.ts';
 import { runSpecsHere, type PassOutcome } from './run-japa.ts';
 import { runKernelMatrix } from './run-matrix.ts';
@@ -64,7 +65,7 @@ function consoleReporter(plan: RunPlan): 'spec' | 'dot' | null {
   return null;
 }
 
-async function runPasses(plan: RunPlan, users: Parameters<typeof runSpecsHere>[2]): Promise<PassOutcome[]> {
+async function runPasses(plan: RunPlan, users: readonly Launcher[]): Promise<PassOutcome[]> {
   if (plan.kernels.length === 1 && plan.kernels[0] === 'host') {
     return [await runSpecsHere(plan, 'host', users, consoleReporter(plan))];
   }
@@ -94,7 +95,7 @@ export async function runAction(specs: readonly string[], opts: RunCliOptions): 
   }
 }
 
-async function runAndReport(plan: RunPlan, userLaunchers: Parameters<typeof runSpecsHere>[2]): Promise<void> {
+async function runAndReport(plan: RunPlan, userLaunchers: readonly Launcher[]): Promise<void> {
   const passes = await runPasses(plan, userLaunchers);
 
   const results: AuditResult[] = passes.flatMap((p) => p.results);
