@@ -14,7 +14,15 @@
  *
  * Importing this module adds the fixtures (`audit`, `baits`, `kernel`, `fdaudit`) to the japa test
  * context and the audit assertions to @japa/assert's Assert. `test` is japa's own, re-exported so that a
- * spec and the runner that runs it share one japa instance.
+ * spec and the runner that runs it share one japa instance. Spec files are ES modules (a package with
+ * "type": "module", or .mts).
+ *
+ * `fdaudit run` configures japa itself. In a japa entry of your own, add the plugin (it takes the
+ * options `fdaudit run` takes: launchers, baits, grep, user launchers) and, for the report writers, the
+ * records reporter:
+ *
+ *   configure({ files: ['audits/**/*.spec.ts'], plugins: [assert(), fdaudit({ baits: ['pipe', 'high-fd'] })],
+ *     reporters: { activated: ['spec', 'fdaudit-records'], list: [spec(), recordsReporter(records)] } })
  */
 import { installAssertions } from './assertions.ts';
 import { installFixtures } from './fixtures.ts';
