@@ -21,7 +21,7 @@
  * options `fdaudit run` takes: launchers, baits, grep, user launchers) and, for the report writers, the
  * records reporter:
  *
- *   configure({ files: ['audits/**/*.spec.ts'], plugins: [assert(), fdaudit({ baits: ['pipe', 'high-fd'] })],
+ *   configure({ files: ['audits/*.spec.ts'], plugins: [assert(), fdaudit({ baits: ['pipe', 'high-fd'] })],
  *     reporters: { activated: ['spec', 'fdaudit-records'], list: [spec(), recordsReporter(records)] } })
  */
 import { installAssertions } from './assertions.ts';
