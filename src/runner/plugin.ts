@@ -4,6 +4,8 @@
  * registers the run's user launchers before the spec files are imported.
  */
 import type { PluginFn } from '@japa/runner/types';
+import { BAIT_KINDS } from '../bait/types.ts';
+import { launcherIds } from '../launchers/registry.ts';
 import type { Launcher } from '../launchers/types.ts';
 import { userLauncherRegistry } from './cache.ts';
 import { configureRun, type RunOptions } from './state.ts';
@@ -13,7 +15,28 @@ export interface FdauditPluginOptions extends Partial<RunOptions> {
   launcherObjects?: readonly Launcher[];
 }
 
+/** Bad options throw here, when the japa config is written, naming the bad value and the valid ones. */
+function checkOptions(options: FdauditPluginOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('fdaudit(options): options must be an object');
+  for (const k of options.baits ?? []) {
+    if (!(BAIT_KINDS as readonly string[]).includes(k)) {
+      throw new RangeError(`fdaudit(options): unknown bait kind '${k}'; valid: ${BAIT_KINDS.join(', ')}`);
+    }
+  }
+  const valid = [...launcherIds(), ...(options.launcherObjects ?? []).map((l) => l.id), ...(options.userLaunchers ?? []).map((u) => u.id)];
+  for (const id of options.launchers ?? []) {
+    if (!valid.includes(id)) throw new RangeError(`fdaudit(options): unknown launcher '${id}'; valid: ${valid.join(', ')}`);
+  }
+  if (options.grep !== undefined && options.grep !== null && typeof options.grep !== 'string') {
+    throw new TypeError('fdaudit(options): grep must be a string');
+  }
+  if (options.kernel !== undefined && (typeof options.kernel !== 'string' || options.kernel === '')) {
+    throw new TypeError('fdaudit(options): kernel must be a personality id');
+  }
+}
+
 export function fdaudit(options: FdauditPluginOptions = {}): PluginFn {
+  checkOptions(options);
   return function fdauditPlugin() {
     const { launcherObjects, ...rest } = options;
     const registry = userLauncherRegistry();

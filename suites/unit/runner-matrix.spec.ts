@@ -8,6 +8,7 @@ import { Emitter } from '@japa/runner/core';
 import type { AuditResult } from '../../src/audit/types.ts';
 import type { TestRecord } from '../../src/report/types.ts';
 import { GrepRefiner, recordsReporter } from '../../src/runner/collector.ts';
+import { fdaudit } from '../../src/runner/plugin.ts';
 import { progressReporter } from '../../src/runner/progress.ts';
 import { matrixRows, selectedBaits, selectedLaunchers, testName } from '../../src/runner/matrix.ts';
 import { collectedResults, configureRun, runState, type RunOptions } from '../../src/runner/state.ts';
@@ -231,5 +232,14 @@ test.group('runner progress line', () => {
     await raw.emit('runner:start', {});
     await raw.emit('test:end', { title: { original: 'x', expanded: 'x' } });
     assert.equal(written, '');
+  });
+});
+
+test.group('runner plugin options', () => {
+  test('bad options throw when the config is written, naming the bad value; good ones do not', ({ assert }) => {
+    assert.throws(() => fdaudit({ baits: ['pipes' as never] }), /^fdaudit\(options\): unknown bait kind 'pipes'; valid: file, dir, pipe/);
+    assert.throws(() => fdaudit({ launchers: ['nativ'] }), /^fdaudit\(options\): unknown launcher 'nativ'; valid: .*\bnative\b/);
+    assert.throws(() => fdaudit({ kernel: '' }), TypeError);
+    assert.doesNotThrow(() => fdaudit({ launchers: ['native', 'node:spawn'], baits: ['pipe', 'high-fd'], grep: 'pipe' }));
   });
 });
