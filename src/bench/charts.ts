@@ -35,8 +35,8 @@ function lineSpec(title: string, xTitle: string, points: Point[]): TopLevelSpec 
     encoding: {
       // Not rounded out to powers of ten: the levels would sit in a corner of the plot.
       x: { field: 'x', type: 'quantitative', scale: { type: 'log', nice: false, padding: 24 }, axis: { title: xTitle, grid: true } },
-      // Twenty colours: the fd chart has eleven series, more than the default scheme holds.
-      color: { field: 'series', type: 'nominal', scale: { scheme: 'tableau20' }, legend: { title: null, orient: 'right', symbolOpacity: 1, labelLimit: 320 } },
+      // Ten well-separated colours while they suffice; the fd chart's eleven series need twenty.
+      color: { field: 'series', type: 'nominal', scale: { scheme: new Set(points.map((p) => p.series)).size > 10 ? 'tableau20' : 'category10' }, legend: { title: null, orient: 'right', symbolOpacity: 1, labelLimit: 320 } },
       // Dashed: loops in C with no JavaScript (the floor and the core), the references the launchers are held to.
       strokeDash: {
         field: 'kind',
@@ -65,7 +65,7 @@ function barSpec(title: string, points: Array<{ label: string; median: number; s
     background: 'white',
     data: { values: points },
     encoding: {
-      y: { field: 'label', type: 'nominal', sort: null, axis: { title: null } },
+      y: { field: 'label', type: 'nominal', sort: null, axis: { title: null, labelLimit: 320 } },
       x: { field: 'median', type: 'quantitative', axis: { title: 'round trip, µs (median)', grid: true } },
     },
     layer: [
