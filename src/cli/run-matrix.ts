@@ -50,6 +50,36 @@ function readOutput(path: string): WorkerOutput | null {
   }
 }
 
+/**
+ * The Node flags a worker gets: what this process was started with (e.g. `--import tsx` when the CLI
+ * runs from its sources), the loader resolved here so the worker's working directory does not matter,
+ * and no debugger flag (a port it could not share).
+ */
+export function workerNodeFlags(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i] as string;
+    if (/^--inspect/.test(a)) continue;
+    const loader = /^--(import|loader|experimental-loader)$/.test(a) ? execArgv[i + 1] : undefined;
+    if (loader !== undefined) {
+      out.push(a, resolveLoader(loader));
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+function resolveLoader(specifier: string): string {
+  if (/^(\.|\/|file:|data:|node:)/.test(specifier)) return specifier;
+  try {
+    return import.meta.resolve(specifier);
+  } catch {
+    return specifier;
+  }
+}
+
 /** Process groups of the workers alive now, so an interrupted run can take them down with it. */
 const liveGroups = new Set<number>();
 
@@ -89,8 +119,7 @@ function runWorker(plan: RunPlan, kernel: KernelId, dir: string, planPath: strin
     let argv: string[];
     try {
       // An absolute node path: under no-proc, /proc/self/exe is gone and Node takes argv[0] as its path.
-      // The worker loads what this process loaded (tsx from the sources); a debugger port it cannot share.
-      const nodeFlags = process.execArgv.filter((a) => !/^--inspect/.test(a));
+      const nodeFlags = workerNodeFlags(process.execArgv);
       argv = wrapArgv(kernel, [process.execPath, ...nodeFlags, workerEntry(), planPath, outPath]);
     } catch (err) {
       done({ code: null, signal: null, stdout: '', stderr: '', timedOut: false, spawnError: (err as Error).message });

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { AuditReport } from '../../src/audit/types.ts';
 import { packageRoot } from '../../src/native/paths.ts';
+import { workerNodeFlags } from '../../src/cli/run-matrix.ts';
 import { CLI, runCli, tempDir, writeSpec } from './cli-helpers.ts';
 
 function readJson(path: string): AuditReport {
@@ -146,6 +147,17 @@ test.group('fdaudit run: kernel matrix', (group) => {
     assert.equal(await exited, 'SIGINT', 'the run ends by the signal it got');
     assert.isFalse(alive(workerPid), 'the hanging worker was killed');
     assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('fdaudit-run-')), [], 'no temp directory left');
+  });
+});
+
+test.group('fdaudit run: worker command line', () => {
+  test('workers get the loader resolved to a file URL and no debugger flag', ({ assert }) => {
+    const flags = workerNodeFlags(['--import', 'tsx', '--inspect=9229', '--max-old-space-size=512', '--import', './local.mjs']);
+    assert.lengthOf(flags, 5);
+    assert.equal(flags[0], '--import');
+    assert.match(flags[1] ?? '', /^file:\/\/.*\/node_modules\/tsx\/.+\.mjs$/);
+    assert.deepEqual(flags.slice(2), ['--max-old-space-size=512', '--import', './local.mjs']);
+    assert.deepEqual(workerNodeFlags([]), []);
   });
 });
 
