@@ -374,6 +374,7 @@ Napi::Value WatchPid(const Napi::CallbackInfo& info) {
     w->poll = ::operator new(uv_handle_size(kUvPoll));
     SetHandleData(w->poll, w);
     if (uv_poll_init(le->loop, static_cast<uv_poll_s*>(w->poll), w->pidfd) == 0) {
+      SetHandleData(w->poll, w);  // init leaves `data` alone in libuv 1.x; set it again regardless
       le->open_handles++;
       uv_poll_start(static_cast<uv_poll_s*>(w->poll), kUvReadable, OnPidfdReadable);
       return Napi::String::New(env, "pidfd");
@@ -397,6 +398,7 @@ Napi::Value WatchPid(const Napi::CallbackInfo& info) {
       ReapInBackground({pid});
       throw Napi::Error::New(env, std::string("cannot watch SIGCHLD: libuv error ") + std::to_string(err));
     }
+    SetHandleData(h, le);
     le->open_handles++;
     le->sigchld = h;
     if ((err = uv_signal_start(static_cast<uv_signal_s*>(h), OnSigchld, SIGCHLD)) != 0) {
