@@ -43,7 +43,7 @@ function fdNumber(v: unknown, what: string): number {
 function signalList(v: unknown, what: string): number[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) throw new TypeError(`${what} must be an array of signal names, got ${show(v)}`);
-  return v.map((name: unknown, i) => {
+  return Array.from(v as unknown[], (name, i) => {
     if (typeof name !== 'string') throw new TypeError(`${what}[${i}] must be a signal name, got ${show(name)}`);
     try {
       return signalNumber(name);
@@ -114,7 +114,7 @@ export function validate(file: unknown, args: unknown, options: unknown, variant
   const f = cString(file, 'file', false);
   if (args === undefined) args = [];
   if (!Array.isArray(args)) throw new TypeError(`args must be an array of strings, got ${show(args)}`);
-  const argList = args.map((a: unknown, i) => cString(a, `args[${i}]`));
+  const argList = Array.from(args as unknown[], (a, i) => cString(a, `args[${i}]`)); // holes read as undefined
 
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${show(options)}`);
@@ -132,13 +132,13 @@ export function validate(file: unknown, args: unknown, options: unknown, variant
   } else {
     if (!Array.isArray(o.stdio)) throw new TypeError(`options.stdio must be an array of fds or null, got ${show(o.stdio)}`);
     if (o.stdio.length > MAX_STDIO_SLOTS) throw new RangeError(`options.stdio has ${o.stdio.length} slots; at most ${MAX_STDIO_SLOTS}`);
-    stdio = o.stdio.map((fd: unknown, i) => (fd === null ? -1 : fdNumber(fd, `options.stdio[${i}]`)));
+    stdio = Array.from(o.stdio as unknown[], (fd, i) => (fd === null ? -1 : fdNumber(fd, `options.stdio[${i}]`)));
   }
 
   let keep: number[] = [];
   if (o.keep !== undefined) {
     if (!Array.isArray(o.keep)) throw new TypeError(`options.keep must be an array of fds, got ${show(o.keep)}`);
-    keep = o.keep.map((fd: unknown, i) => {
+    keep = Array.from(o.keep as unknown[], (fd, i) => {
       const n = fdNumber(fd, `options.keep[${i}]`);
       if (n < stdio.length) {
         throw new RangeError(`options.keep[${i}]: fd ${n} collides with stdio slot ${n} (keep fds must be >= stdio.length, ${stdio.length})`);

@@ -55,6 +55,12 @@ test.group('launch input validation', (group) => {
     { what: 'a signal number instead of a name', call: () => launchSync(T, [], { ignoreSignals: [10 as unknown as string] }), type: 'TypeError', names: /ignoreSignals\[0\]/ },
     { what: 'ignoring SIGKILL', call: () => launchSync(T, [], { ignoreSignals: ['SIGKILL'] }), type: 'RangeError', names: /SIGKILL cannot be ignored/ },
     { what: 'processGroup not a boolean', call: () => launchSync(T, [], { processGroup: 1 as unknown as boolean }), type: 'TypeError', names: /processGroup/ },
+    { what: 'a hole in stdio', call: () => launchSync(T, [], { stdio: [0, , 2] as unknown as number[] }), type: 'TypeError', names: /stdio\[1\] must be an integer fd number, got undefined/ },
+    { what: 'NaN as an fd', call: () => launchSync(T, [], { keep: [Number.NaN] }), type: 'TypeError', names: /keep\[0\] must be an integer/ },
+    { what: 'a BigInt fd', call: () => launchSync(T, [], { stdio: [0n as unknown as number] }), type: 'TypeError', names: /stdio\[0\] must be an integer/ },
+    { what: 'a String object as file', call: () => launchSync(new String('/bin/true') as unknown as string, []), type: 'TypeError', names: /file must be a string/ },
+    { what: 'an empty cwd', call: () => launchSync(T, [], { cwd: '' }), type: 'TypeError', names: /cwd must not be empty/ },
+    { what: 'env not an object', call: () => launchSync(T, [], { env: 'PATH=/bin' as never }), type: 'TypeError', names: /options\.env must be an object/ },
     { what: 'launch() with bad input throws synchronously', call: () => launch(T, [], { stdio: [0, -5] }), type: 'RangeError', names: /stdio\[1\]/ },
     { what: 'an unknown launcher variant', call: () => launchVariantSync('mutant:nope', T, []), type: 'RangeError', names: /unknown launcher variant 'mutant:nope'/ },
   ];
