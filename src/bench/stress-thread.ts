@@ -63,6 +63,8 @@ function runChurn(data: ChurnThreadData): ChurnThreadResult {
   const stop = new Int32Array(data.stop);
   const out: ChurnThreadResult = { role: 'churn', cycles: 0, errors: [] };
   const held: number[] = [];
+  // The launches start only once every churn thread says it is churning, so they always race with it.
+  parentPort?.postMessage({ role: 'ready' });
   while (Atomics.load(stop, 0) === 0) {
     try {
       for (let i = 0; i < data.batch; i++) held.push(fdops.open('/dev/null', 'r', false));

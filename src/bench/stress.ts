@@ -4,6 +4,7 @@
  * handlers. Counts children that saw any fd beyond stdio, zombies left, and the parent's fd count change.
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openFds, zombieChildren } from '../native/fdops.ts';
 import type { ChurnThreadResult, LaunchThreadData, LaunchThreadResult } from './stress-thread.ts';
@@ -25,7 +26,10 @@ export interface StressOutcome {
   launchesPerSec: number;
   extraFdChildren: number;
   maxExtraFds: number;
+  /** Unreaped children running the launched program. */
   zombies: number;
+  /** Unreaped children of this process that the launches did not start ("pid (name)"). */
+  otherZombies: string[];
   fdDelta: number;
   signalsSent: number;
   signalsHandled: number;
@@ -33,7 +37,7 @@ export interface StressOutcome {
   errors: string[];
 }
 
-/** "name (state)" from /proc/PID/stat, for a message about a process left behind. */
+/** The command name (at most 15 characters) from /proc/PID/stat, for a message about a process left behind. */
 function describeProcess(pid: number): string {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -57,15 +61,25 @@ function newThread(data: object): Worker {
   return new Worker(boot, { eval: true, workerData: data });
 }
 
-function runThread<T>(data: object): { worker: Worker; result: Promise<T> } {
+/** A thread and its final report; `ready` settles when it says it has started its work (churn threads). */
+function runThread<T>(data: object): { worker: Worker; result: Promise<T>; ready: Promise<void> } {
   const worker = newThread(data);
+  let onReady = (): void => {};
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
   const result = new Promise<T>((resolve, reject) => {
     let got: T | undefined;
-    worker.once('message', (m: T) => (got = m));
+    worker.on('message', (m: T & { role?: string }) => {
+      if (m.role === 'ready') onReady();
+      else got = m;
+    });
     worker.once('error', reject);
-    worker.once('exit', (code) => (got !== undefined ? resolve(got) : reject(new Error(`stress thread exited with code ${code} before reporting`))));
+    worker.once('exit', (code) => {
+      onReady();
+      if (got !== undefined) resolve(got);
+      else reject(new Error(`stress thread exited with code ${code} before reporting`));
+    });
   });
-  return { worker, result };
+  return { worker, result, ready };
 }
 
 export async function runStress(plan: StressPlan): Promise<StressOutcome> {
@@ -92,6 +106,7 @@ export async function runStress(plan: StressPlan): Promise<StressOutcome> {
   const errors: string[] = [];
   let launchResults: LaunchThreadResult[] = [];
   try {
+    await Promise.all(churn.map((c) => c.ready));
     const data: LaunchThreadData = { role: 'launch', file: plan.file, count: plan.launchesPerThread };
     const launchers = Array.from({ length: plan.launchThreads }, () => runThread<LaunchThreadResult>(data));
     const settled = await Promise.allSettled(launchers.map((l) => l.result));
@@ -116,8 +131,17 @@ export async function runStress(plan: StressPlan): Promise<StressOutcome> {
   for (const s of FLOOD_SIGNALS) process.off(s, onSignal);
 
   launchResults = launchResults.filter((r) => r.role === 'launch');
-  const zombies = zombieChildren();
-  for (const pid of zombies) errors.push(`zombie child ${pid}: ${describeProcess(pid)}`);
+  // A launcher's zombie is an unreaped instance of the program it launched. Other children of this process
+  // (a loader's helper started from a worker thread whose loop is gone, say) are named, not counted.
+  const program = basename(plan.file).slice(0, 15);
+  const zombies: number[] = [];
+  const otherZombies: string[] = [];
+  for (const pid of zombieChildren()) {
+    const name = describeProcess(pid);
+    if (name === program) zombies.push(pid);
+    else otherZombies.push(`${pid} (${name})`);
+  }
+  for (const pid of zombies) errors.push(`zombie child ${pid}: ${program}`);
   const samples = launchResults.flatMap((r) => r.samples);
   for (const r of launchResults) errors.push(...r.errors);
   const first = Math.min(...launchResults.map((r) => r.startedAt));
@@ -131,6 +155,7 @@ export async function runStress(plan: StressPlan): Promise<StressOutcome> {
     extraFdChildren: launchResults.reduce((n, r) => n + r.extraFdChildren, 0),
     maxExtraFds: launchResults.reduce((n, r) => Math.max(n, r.maxExtraFds), 0),
     zombies: zombies.length,
+    otherZombies,
     fdDelta: openFds().length - fdsBefore,
     signalsSent: sent,
     signalsHandled: handled,

@@ -87,7 +87,7 @@ test.group('bench: a quick run end to end', (group) => {
     const load = report.rows.find((r) => r.scenario === 'stress' && r.params.phase === 'load');
     assert.exists(load);
     assert.equal(load?.n, 100);
-    assert.deepInclude(load?.params ?? {}, { launches: 100, extra_fd_children: 0, zombies: 0, parent_fd_delta: 0, errors: 0 });
+    assert.deepInclude(load?.params ?? {}, { launches: 100, extra_fd_children: 0, zombies: 0, parent_fd_delta: 0, errors: 0 }, load?.error);
     assert.isAbove(Number(load?.params.signals_handled), 0);
     assert.isAbove(Number(load?.params.churn_cycles), 0);
     assert.sameMembers(report.targets.filter((t) => t.id.startsWith('stress-')).map((t) => `${t.id}:${t.met}`),
