@@ -21,7 +21,10 @@ interface DriverRun {
 
 function runDriver(exe: string, wrapper: string[] = [], env: Record<string, string> = {}): DriverRun {
   const path = join(nativeOutDir, exe);
-  if (!existsSync(path)) throw new Error(`${path} is missing: build the native parts first`);
+  if (!existsSync(path)) {
+    const why = exe.endsWith('-san') ? ' (built only where the C compiler has the ASan/UBSan runtimes)' : '';
+    throw new Error(`${path} is missing: build the native parts first${why}`);
+  }
   const [cmd, ...args] = [...wrapper, path];
   const r = spawnSync(cmd as string, args, {
     encoding: 'utf8',
