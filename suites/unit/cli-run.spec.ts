@@ -130,4 +130,18 @@ test.group('inherited fd', () => {
     assert.include(r.stderr, 'broken on purpose');
     assert.match(r.stderr, /fdaudit: 1 test failed; first: run error/);
   });
+
+  test('in GitHub Actions: an annotation per failure and the summary appended to the step summary', async ({ assert }) => {
+    const spec = writeSpec(dir, 'gha.spec.ts', FAILING_SPEC);
+    const summary = join(dir, 'step-summary.md');
+    writeFileSync(summary, 'earlier step\n');
+    const r = await runCli(['run', spec, '--out', join(dir, 'reports-gha')], { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } });
+    assert.equal(r.code, 1, r.stderr);
+    const annotations = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    assert.lengthOf(annotations, 1, 'one failed test, one annotation');
+    assert.match(annotations[0] ?? '', /,title=fdaudit%3A node%3Aspawn › pipe \[host\]::node:spawn leaked pipe fd \d+ -> child fd \d+/);
+    const text = readFileSync(summary, 'utf8');
+    assert.isTrue(text.startsWith('earlier step\n'), 'appended, not overwritten');
+    assert.include(text, '# fdaudit report');
+  });
 });
