@@ -6,6 +6,16 @@ import { assert } from '@japa/assert';
 import { configure, processCLIArgs, run } from '@japa/runner';
 import { spec } from '@japa/runner/reporters';
 import type { NamedReporterContract } from '@japa/runner/types';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Every temp file the tests, the launchers and their children make goes
+// under one private directory (os.tmpdir() reads TMPDIR on each call and
+// children inherit it). Whatever is still there at the end was left behind:
+// that is a failure, not something to clean up quietly.
+const tmpRoot = mkdtempSync(join(tmpdir(), 'fdaudit-test-'));
+process.env.TMPDIR = tmpRoot;
 
 const tally = { passed: 0, failed: 0, skipped: 0 };
 
@@ -34,6 +44,15 @@ configure({
 await run();
 // A failure outside any test (a hook, an unhandled rejection) sets the exit code without a failed test.
 if (process.exitCode === 1 && tally.failed === 0) tally.failed = 1;
+
+// tsx keeps its compile cache there (tsx-UID): a cache, not something a test made.
+const leftovers = readdirSync(tmpRoot).filter((name) => !/^tsx-\d+$/.test(name));
+if (leftovers.length > 0) {
+  console.error(`\nleft behind in ${tmpRoot} by the run: ${leftovers.join(', ')}`);
+  tally.failed++;
+  process.exitCode = 1;
+}
+rmSync(tmpRoot, { recursive: true, force: true });
 const skipped = tally.skipped ? `, ${tally.skipped} skipped` : '';
 console.log(`\n${tally.passed} passed, ${tally.failed} failed${skipped}`);
 process.exit(process.exitCode ?? 0);
