@@ -9,6 +9,7 @@ import type { NamedReporterContract } from '@japa/runner/types';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cloexecInheritedFds } from '../src/cli/run-hygiene.ts';
 
 // Every temp file the tests, the launchers and their children make goes
 // under one private directory (os.tmpdir() reads TMPDIR on each call and
@@ -16,6 +17,10 @@ import { join } from 'node:path';
 // that is a failure, not something to clean up quietly.
 const tmpRoot = mkdtempSync(join(tmpdir(), 'fdaudit-test-'));
 process.env.TMPDIR = tmpRoot;
+
+// Fds this process inherited (a CI agent's pipe, a terminal's socket) are not
+// the tests' findings: mark them close-on-exec before anything is launched.
+cloexecInheritedFds();
 
 const tally = { passed: 0, failed: 0, skipped: 0 };
 

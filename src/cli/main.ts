@@ -6,6 +6,7 @@ import { registerBench } from '../bench/command.ts';
 import { packageRoot } from '../native/paths.ts';
 import { registerCompare } from './compare.ts';
 import { registerInfo } from './info.ts';
+import { registerKernels } from './kernels.ts';
 import { registerProbe } from './probe.ts';
 import { registerRun } from './run.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitWith, UsageError } from './usage.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCompare(program);
   registerInfo(program);
+  registerKernels(program);
   registerProbe(program);
   registerBench(program);
   for (const cmd of program.commands) cmd.exitOverride();
