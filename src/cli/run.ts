@@ -12,6 +12,7 @@ import { Progress } from '../report/progress.ts';
 import { renderTerminal } from '../report/table.ts';
 import type { ReportFormat, TestRecord } from '../report/types.ts';
 import { writeReports } from '../report/write.ts';
+import { writeHtmlReport } from '../html/index.ts';
 import type { AuditResult } from '../audit/types.ts';
 import type { Launcher } from '../launchers/types.ts';
 import { cloexecInheritedFds } from './run-hygiene.ts';
@@ -115,14 +116,16 @@ async function runAndReport(plan: RunPlan, userLaunchers: readonly Launcher[]): 
   const report = buildAuditReport(results, records);
   const formats = plan.reporters.filter((r): r is ReportFormat => r === 'json' || r === 'junit' || r === 'summary');
   const written = formats.length ? writeReports(plan.out, report, records, { formats }) : null;
-  if (plan.reporters.includes('summary')) writeStepSummary(renderSummary(report));
+  if (plan.reporters.includes('summary')) writeStepSummary(renderSummary(report, records));
+  // The page reads audit.json (and bench.json, when a bench run left one) from the same directory.
+  const page = written?.auditJson ? writeHtmlReport(plan.out) : null;
   if (plan.reporters.includes('github')) for (const line of githubAnnotations(records)) process.stdout.write(`${line}\n`);
   if (plan.reporters.includes('table')) {
     const color = plan.color === false ? { color: false } : {};
     process.stdout.write(`\n${renderTerminal(results, { ...color, tests: report.tests })}`);
   }
   if (written) {
-    const files = [written.auditJson, written.junitXml, written.summaryMd].filter((f): f is string => f !== null);
+    const files = [written.auditJson, written.junitXml, written.summaryMd, page].filter((f): f is string => f !== null);
     process.stderr.write(`reports written: ${files.join(', ')}\n`);
   }
   const failed = report.tests.failed;
