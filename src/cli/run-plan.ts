@@ -9,7 +9,7 @@ import { BAIT_KINDS, type BaitKind } from '../bait/types.ts';
 import { parseKernelList } from '../kernels/parse.ts';
 import type { KernelId } from '../kernels/types.ts';
 import type { Launcher } from '../launchers/types.ts';
-import { isLauncherId } from '../launchers/registry.ts';
+import { clearSubstitutes, isLauncherId, launcherIds, substituteLauncher } from '../launchers/registry.ts';
 import { userLauncherId } from '../launchers/user.ts';
 import { packageRoot } from '../native/paths.ts';
 import { EXPECTATIONS, type Expectation, type UserLauncherEntry } from '../runner/state.ts';
@@ -33,6 +33,8 @@ export interface RunCliOptions {
   timeout: number;
   workerTimeout: number;
   color?: boolean;
+  /** Hidden: `ID=SUBSTITUTE`, the mutation check's way to run ID's expectations against another launcher. */
+  substitute?: string[];
 }
 
 export interface RunPlan {
@@ -54,6 +56,8 @@ export interface RunPlan {
   timeoutMs: number;
   workerTimeoutMs: number;
   color: boolean | undefined;
+  /** id → built-in launcher that stands in for it in this run (--substitute); absent or empty = none. */
+  substitutes?: Record<string, string>;
 }
 
 /** The shipped audit suite: suites/audit/*.spec.ts of the package. */
@@ -142,6 +146,33 @@ function checkExpectations(
   return out;
 }
 
+/** `--substitute ID=SUBSTITUTE…`: both built-in ids, different, each ID once. */
+function checkSubstitutes(given: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of given ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--substitute '${spec}': expected ID=SUBSTITUTE, e.g. native=mutant:naive-dup`);
+    const id = spec.slice(0, eq).trim();
+    const impl = spec.slice(eq + 1).trim();
+    checkChoices('launcher', [id, impl], launcherIds());
+    if (id === impl) throw new UsageError(`--substitute '${spec}': a launcher cannot stand in for itself`);
+    if (Object.hasOwn(out, id)) throw new UsageError(`--substitute: '${id}' is substituted twice`);
+    out[id] = impl;
+  }
+  return out;
+}
+
+/**
+ * Puts the plan's substitutions in force in this process (the CLI, and each kernel-matrix worker);
+ * returns what ends them. A plan without any changes nothing.
+ */
+export function applySubstitutes(plan: RunPlan): () => void {
+  const entries = Object.entries(plan.substitutes ?? {});
+  if (entries.length === 0) return () => {};
+  for (const [id, impl] of entries) substituteLauncher(id, impl);
+  return clearSubstitutes;
+}
+
 /** Validates the command line and builds the plan; also returns the user launcher objects it loaded. */
 export async function buildRunPlan(
   specs: readonly string[],
@@ -170,6 +201,7 @@ export async function buildRunPlan(
   checkSpecs(specs, cwd);
   const reporters = checkReporters(opts.reporter, env);
   if (opts.grep !== undefined && opts.grep === '') throw new UsageError('--grep needs a text');
+  const substitutes = checkSubstitutes(opts.substitute);
   const out = checkOut(opts.out, cwd);
 
   const userEntries: UserLauncherEntry[] = allUsers.map((l) => ({
@@ -196,5 +228,6 @@ export async function buildRunPlan(
     workerTimeoutMs: opts.workerTimeout,
     color: opts.color,
   };
+  if (Object.keys(substitutes).length) plan.substitutes = substitutes;
   return { plan, userLaunchers: allUsers };
 }

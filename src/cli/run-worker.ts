@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { selectLaunchers } from './launcher-options.ts';
 import { cloexecInheritedFds } from './run-hygiene.ts';
 import { runSpecsHere } from './run-japa.ts';
-import type { RunPlan } from './run-plan.ts';
+import { applySubstitutes, type RunPlan } from './run-plan.ts';
 import { WORKER_SCHEMA, type WorkerOutput } from './run-protocol.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -22,6 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const plan = JSON.parse(readFileSync(planPath, 'utf8')) as RunPlan;
   const kernel = process.env.FDAUDIT_KERNEL || 'host';
   cloexecInheritedFds();
+  applySubstitutes(plan);
   // User launchers are objects (config adapters are code): each worker loads them itself.
   const selectOpts: { exec?: string[]; config?: string } = { exec: plan.execSpecs };
   if (plan.configFile) selectOpts.config = plan.configFile;

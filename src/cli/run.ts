@@ -3,7 +3,7 @@
  * or several kernel personalities; then the terminal table and the report files. Exit 0 when every
  * assertion holds, 1 when one fails, 2 on a usage error.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_TIMEOUT_MS } from '../audit/audit.ts';
 import { buildAuditReport } from '../report/audit-json.ts';
 import { githubAnnotations } from '../report/github.ts';
@@ -18,7 +18,7 @@ import type { Launcher } from '../launchers/types.ts';
 import { cloexecInheritedFds } from './run-hygiene.ts';
 import { runSpecsHere, type PassOutcome } from './run-japa.ts';
 import { runKernelMatrix } from './run-matrix.ts';
-import { buildRunPlan, RUN_REPORTERS, type RunCliOptions, type RunPlan } from './run-plan.ts';
+import { applySubstitutes, buildRunPlan, RUN_REPORTERS, type RunCliOptions, type RunPlan } from './run-plan.ts';
 import { collectList, collectWhole, positiveInt, UsageError } from './usage.ts';
 
 /** One or more assertions failed (exit 1); the message is the closing line. */
@@ -45,6 +45,8 @@ export function registerRun(program: Command): void {
     .option('--timeout <ms>', "per-launch timeout; the launcher's process group is killed after it", positiveInt('--timeout'), DEFAULT_TIMEOUT_MS)
     .option('--worker-timeout <ms>', 'per-personality timeout of a kernel-matrix worker', positiveInt('--worker-timeout'), WORKER_TIMEOUT_MS)
     .option('--no-color', 'no colours in the table')
+    // The mutation check's hook: ID's expectations run against another built-in launcher (its scenario too).
+    .addOption(new Option('--substitute <id=substitute>', 'run ID with the implementation of another built-in launcher').argParser(collectWhole).hideHelp())
     .addHelpText('after', `
 Exit status: 0 every assertion holds, 1 an assertion failed, 2 usage error.
 
@@ -86,6 +88,10 @@ async function runPasses(plan: RunPlan, users: readonly Launcher[]): Promise<Pas
 export async function runAction(specs: readonly string[], opts: RunCliOptions): Promise<void> {
   const { plan, userLaunchers } = await buildRunPlan(specs, opts);
   cloexecInheritedFds();
+  const endSubstitutes = applySubstitutes(plan);
+  for (const [id, impl] of Object.entries(plan.substitutes ?? {})) {
+    process.stderr.write(`fdaudit run: --substitute: every result and test named ${id} runs ${impl} (with its scenario, if any)\n`);
+  }
   try {
     await runAndReport(plan, userLaunchers);
   } catch (err) {
@@ -93,6 +99,8 @@ export async function runAction(specs: readonly string[], opts: RunCliOptions): 
     if (err instanceof RunFailed || err instanceof UsageError || !(err instanceof Error)) throw err;
     if (err instanceof TypeError || err instanceof RangeError) throw new Error(err.message, { cause: err });
     throw err;
+  } finally {
+    endSubstitutes();
   }
 }
 
