@@ -60,6 +60,22 @@ async function importModule(path: string): Promise<unknown> {
   return import(url);
 }
 
+/** The keys a config object may have; one at least must be there. */
+const CONFIG_KEYS = ['launchers', 'exec', 'expect'] as const;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/**
+ * The config object of a loaded module: its default export, or the module itself. A .ts (or .js)
+ * config in a package without "type": "module" is compiled to CommonJS, and importing that gives
+ * { default: module.exports }, with the config's own default export one level further down.
+ */
+function configObject(mod: unknown): unknown {
+  const raw = isObject(mod) && 'default' in mod ? mod.default : mod;
+  if (isObject(raw) && 'default' in raw && !CONFIG_KEYS.some((k) => k in raw)) return raw.default;
+  return raw;
+}
+
 /** Loads a config file (explicit path, or the one found in cwd). Returns null when none exists and none was named. */
 export async function loadConfig(path?: string, cwd = process.cwd()): Promise<LoadedConfig | null> {
   const file = path === undefined ? findConfig(cwd) : resolve(cwd, path);
@@ -78,9 +94,16 @@ export async function loadConfig(path?: string, cwd = process.cwd()): Promise<Lo
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(file, `failed to load: ${(err as Error).message}`);
   }
-  const m = mod as { default?: unknown };
-  const raw = (m.default ?? mod) as FdauditConfig;
+  const raw = configObject(mod) as FdauditConfig;
   if (typeof raw !== 'object' || raw === null) throw new ConfigError(file, 'must export an object (default export)');
+  if (!CONFIG_KEYS.some((k) => k in raw)) {
+    const found = Object.keys(raw);
+    throw new ConfigError(
+      file,
+      `exports none of ${CONFIG_KEYS.join(', ')} (${found.length ? `found: ${found.join(', ')}` : 'the export is empty'}); ` +
+        'expected export default { launchers?, exec?, expect? }',
+    );
+  }
   const launchers: Launcher[] = [];
   try {
     if (raw.launchers !== undefined) {

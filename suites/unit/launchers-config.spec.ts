@@ -34,6 +34,37 @@ test.group('launchers: config file', (group) => {
     assert.deepEqual(out, { code: 3, signal: null, closeStrategy: null });
   });
 
+  test('a .ts config in a package without "type": "module" (compiled to CommonJS) gives the same launchers', async ({ assert }) => {
+    writeFileSync(join(dir, 'package.json'), '{ "name": "cjs-project" }\n');
+    writeFileSync(
+      join(dir, 'fdaudit.config.ts'),
+      "const adapter = { id: 'cjs-adapter', launch: async (argv: string[]) => ({ code: argv.length, signal: null }) };\n" +
+        "export default { launchers: [adapter], exec: ['cjs-exec=env {probe}'], expect: { 'cjs-exec': 'leak' } };\n",
+    );
+    const cfg = await loadConfig(undefined, dir);
+    assert.deepEqual(cfg?.launchers.map((l) => [l.id, l.kind]), [['ext:cjs-adapter', 'adapter'], ['ext:cjs-exec', 'external']]);
+    assert.deepEqual(cfg?.expect, { 'ext:cjs-exec': 'leak' });
+    const out = await cfg?.launchers[0]?.run({ probeArgv: ['/x', 'y'], reportPath: '/nonexistent', keep: [], timeoutMs: 1000 });
+    assert.deepEqual(out, { code: 2, signal: null, closeStrategy: null });
+    // Named exports instead of a default one, in the same CommonJS package.
+    const named = join(dir, 'named.ts');
+    writeFileSync(named, "export const exec = ['named=env {probe}'];\n");
+    assert.deepEqual((await loadConfig(named))?.launchers.map((l) => l.id), ['ext:named']);
+  });
+
+  test('a config that exports none of launchers, exec, expect is refused, naming what it found', async ({ assert }) => {
+    const typo = join(dir, 'typo.mjs');
+    writeFileSync(typo, "export default { launcher: [] };\n");
+    await assert.rejects(() => loadConfig(typo), /typo\.mjs: exports none of launchers, exec, expect \(found: launcher\)/);
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export default {};\n');
+    await assert.rejects(() => loadConfig(empty), /empty\.mjs: exports none of launchers, exec, expect \(the export is empty\)/);
+    // Control: one known key is enough.
+    const ok = join(dir, 'ok.mjs');
+    writeFileSync(ok, 'export default { expect: {} };\n');
+    assert.deepEqual((await loadConfig(ok))?.launchers, []);
+  });
+
   test('the config in the working directory is found by its documented name', async ({ assert }) => {
     writeFileSync(join(dir, 'fdaudit.config.mjs'), "export default { exec: ['here=env {probe}'] };\n");
     assert.equal(findConfig(dir), join(dir, 'fdaudit.config.mjs'));
