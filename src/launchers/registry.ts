@@ -27,9 +27,10 @@ export function getLauncher(id: string): Launcher {
  * tried against the substitute. The stand-in keeps the id (tests, --launcher and the reports name it as
  * before) and takes everything else from the substitute: how it launches, whether it can pass fds, and
  * its exposing scenario. The scenario goes with the implementation because it is the parent state in
- * which that implementation's flaw shows; without it naive-dup, no-rlimit-reset and no-signal-reset
- * would pass for sealed. The id's own expectations must hold in any such state (the audit suite checks
- * the sealed launcher in every mutant's scenario), so bringing it along asks nothing unfair of them.
+ * which that implementation's flaw shows; without it naive-dup and fd-setsize-fallback pass for sealed
+ * on a kernel whose close_range works. The id's own expectations must hold in any such state (the audit
+ * suite checks the sealed launcher in every mutant's scenario), so bringing it along asks nothing unfair
+ * of them.
  *
  * Held on globalThis under a registered symbol, like the runner's state, so a spec importing the sources
  * and a CLI running the compiled copy see one table. Empty unless a run sets it: getLauncher is then

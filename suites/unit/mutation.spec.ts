@@ -5,7 +5,8 @@
  * Each run is `fdaudit run --launcher native --substitute native=SUBSTITUTE` over the whole shipped suite
  * (wherever native's expectations live in it), with the default bait set. The substitute keeps the id
  * `native` and brings its own exposing scenario (stdin closed, a forced fallback, a raised soft limit,
- * blocked and ignored signals). Next to it the control: the same run without a substitution exits 0.
+ * blocked and ignored signals): naive-dup and fd-setsize-fallback need theirs to show at all on this
+ * kernel (tested below). Next to it the control: the same run without a substitution exits 0.
  *
  * | substitute                      | caught by (junit testcase)                  | failure message             |
  * |---------------------------------|---------------------------------------------|-----------------------------|
@@ -25,6 +26,7 @@
 import { test } from '@japa/runner';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { audit } from '../../src/audit/audit.ts';
 import type { AuditReport, AuditResult } from '../../src/audit/types.ts';
 import { BAIT_KINDS } from '../../src/bait/types.ts';
 import { buildRunPlan } from '../../src/cli/run-plan.ts';
@@ -59,7 +61,7 @@ const CATCHES: Catch[] = [
   {
     substitute: 'mutant:naive-dup',
     caughtBy: ['native › file', 'native › passed', 'native › soft limit', 'native › signals', 'native › extra fds'],
-    message: /^native could not be audited: .*dup2 failed: EBADF/,
+    message: /^native could not be audited: .*(dup2|EBADF)/,
     status: 'error',
     scenario: /^parent stdin closed/,
   },
@@ -300,6 +302,26 @@ test.group('mutation check: --substitute', () => {
     }
     assert.strictEqual(getLauncher('native'), plain);
   });
+
+  test('the scenario goes with the substitute: without it naive-dup and fd-setsize-fallback pass for sealed', async ({ assert }) => {
+    for (const [impl, scenario] of [['mutant:naive-dup', /^parent stdin closed/], ['mutant:fd-setsize-fallback', /forced to loop/]] as const) {
+      let withScenario: AuditResult | undefined;
+      let without: AuditResult | undefined;
+      try {
+        substituteLauncher('native', impl);
+        const standIn = getLauncher('native');
+        [withScenario] = await audit({ launchers: [standIn] });
+        const { scenario: _dropped, ...bare } = standIn;
+        [without] = await audit({ launchers: [bare] });
+      } finally {
+        clearSubstitutes();
+      }
+      assert.match(withScenario?.scenario ?? '', scenario, impl);
+      assert.notEqual(withScenario?.status, 'sealed', `${impl} with its scenario: ${withScenario?.status} ${withScenario?.error ?? ''}`);
+      assert.equal(without?.status, 'sealed', `${impl} without its scenario hides its flaw`);
+      assert.isUndefined(without?.scenario);
+    }
+  }).timeout(60_000);
 
   test('a run plan carries it only when given; bad values are usage errors naming them', async ({ assert, cleanup }) => {
     const { dir, cleanup: remove } = tempDir('fdaudit-substitute-');
