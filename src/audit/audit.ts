@@ -13,6 +13,7 @@ import type { Launcher, ScenarioSetup } from '../launchers/types.ts';
 import { applySignalState } from '../native/fdops.ts';
 import { readProbeReport } from '../probe/parse.ts';
 import { probeArgv } from '../probe/path.ts';
+import { restoreDispositions, signalDispositions } from './dispositions.ts';
 import { errorResult, judge } from './judge.ts';
 import type { AuditResult } from './types.ts';
 
@@ -114,6 +115,8 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
     const set = openBaits([...opts.kinds], { tmpRoot: root });
     baits = set;
     const baitFds = set.baits.filter((b) => b.kind !== 'cloexec').map((b) => b.fd);
+    // Taken before the parent state is applied: what every launch, this one's successors included, starts from.
+    const dispositions = signalDispositions();
     const restoreSignals = opts.parentSignals ? applySignalState(PARENT_SIGNALS) : () => {};
     let setup: ScenarioSetup | null = null;
     let outcome;
@@ -135,7 +138,13 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
       try {
         await setup?.restore();
       } finally {
-        restoreSignals();
+        try {
+          restoreSignals();
+        } finally {
+          // Whatever ran in this process during the launch (an in-process adapter, the library it
+          // calls) may have left a signal ignored or defaulted: the next launch starts from the same parent.
+          restoreDispositions(dispositions);
+        }
       }
     }
     const tail = outcome.stderr?.trim() ? `: ${outcome.stderr.trim().split('\n').slice(-3).join(' | ')}` : '';

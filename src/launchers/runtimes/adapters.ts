@@ -3,8 +3,7 @@
  * through the adapter interface a user's fdaudit.config uses (adapterLauncher); only the id is the
  * library's bare name, and the library is loaded when the launcher runs (missing → skipped).
  */
-import { applySignalState, signalDisposition } from '../../native/fdops.ts';
-import { ignoredSignals } from '../host-signals.ts';
+import { restoreDispositions, signalDispositions } from '../../audit/dispositions.ts';
 import { LauncherTimeoutError } from '../process.ts';
 import type { Launcher } from '../types.ts';
 import { adapterLauncher, type AdapterDefinition } from '../user.ts';
@@ -21,7 +20,9 @@ export function builtinAdapter(def: AdapterDefinition, pkg: string): Launcher {
     id: def.id,
     unavailable: () => optionalPackageMissing(pkg),
     async run(ctx) {
-      const ignoredBefore = ignoredSignals();
+      // The engine keeps this process's signal dispositions across every launch; this keeps them for a
+      // run() called outside it too (execa's signal-exit leaves SIGXFSZ at SIG_DFL).
+      const before = signalDispositions();
       try {
         return await base.run(ctx);
       } catch (err) {
@@ -29,22 +30,10 @@ export function builtinAdapter(def: AdapterDefinition, pkg: string): Launcher {
         if (err instanceof LauncherTimeoutError) throw new LauncherTimeoutError(def.id, err.timeoutMs, 'the adapter was aborted');
         throw err;
       } finally {
-        restoreIgnored(ignoredBefore);
+        restoreDispositions(before);
       }
     },
   };
-}
-
-/**
- * A library that listens for a signal in this process (execa's signal-exit hooks SIGXFSZ, SIGUSR2 …)
- * leaves it at SIG_DFL when it stops listening, since Node resets a signal with no listener to the
- * default, not to what it was. Every later launch would then start from another parent state, so a
- * signal ignored before the adapter ran and left at its default is ignored again. A signal that now
- * has a handler is still in use and left alone.
- */
-function restoreIgnored(before: readonly string[]): void {
-  const lost = before.filter((name) => signalDisposition(name) === 'default');
-  if (lost.length) applySignalState({ ignored: lost });
 }
 
 export { crossSpawnAdapter, execaAdapter, nodePtyAdapter };
