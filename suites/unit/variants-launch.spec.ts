@@ -38,9 +38,16 @@ function openBaits(): Baits {
     const stdout = fdops.open('/dev/null', 'w', true); opened.push(stdout);
     const [low, lowW] = fdops.pipe(); opened.push(low);
     fdops.close(lowW);
-    const [h, hW] = fdops.pipe(); opened.push(h);
+    const [h, hW] = fdops.pipe();
     fdops.close(hW);
-    const high = fdops.dupAbove(h, HIGH_FD); opened.push(high);
+    const high = (() => {
+      try {
+        return fdops.dupAbove(h, HIGH_FD);
+      } finally {
+        fdops.close(h);
+      }
+    })();
+    opened.push(high);
     const [keep, keepW] = fdops.pipe(); opened.push(keep);
     fdops.close(keepW);
     const [cloexec, cW] = fdops.pipe(true); opened.push(cloexec);
@@ -137,7 +144,24 @@ function assertSealed(assert: Assert, s: Seen, b: Baits, keep: readonly number[]
   for (const k of keep) assert.equal(s.at(describeFd(k).identity), k, `${label}: keep ${k} at its number`);
 }
 
-test.group('launcher variants from TypeScript: fork and posix_spawn', () => {
+/**
+ * The fds this process holds when a group starts, and the last test of the group: every launch, bait
+ * and temp report of the group is closed again, so later specs do not see its fds as strays.
+ */
+function fdsBackAtGroupEnd(group: { setup(fn: () => void): void }): void {
+  let atStart: number[] = [];
+  group.setup(() => {
+    atStart = fdops.openFds();
+  });
+  test('nothing the group opened is still open in this process', async ({ assert }) => {
+    assert.isNotEmpty(atStart, 'the fd list was taken at the start');
+    // An async launch closes its exit watch (a pidfd) just after delivering the exit: one turn later.
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(fdops.openFds(), atStart);
+  });
+}
+
+test.group('launcher variants from TypeScript: fork and posix_spawn', (group) => {
   test('fork seals, passes keep, resets the soft limit and every signal', ({ assert }) => {
     withBaits((b) => {
       const s = probeWith('fork', b);
@@ -192,9 +216,11 @@ test.group('launcher variants from TypeScript: fork and posix_spawn', () => {
     assert.throws(() => launchVariantSync('', '/bin/true', []), TypeError);
     assert.deepEqual(fdops.zombieChildren(), []);
   });
+
+  fdsBackAtGroupEnd(group);
 });
 
-test.group('launcher variants from TypeScript: each mutant caught, and right outside its scenario', () => {
+test.group('launcher variants from TypeScript: each mutant caught, and right outside its scenario', (group) => {
   test('mutant:naive-dup: parent stdin closed and slot 0 closed fails with EBADF; fork launches', ({ assert }) => {
     withBaits((b) => {
       const plan: LaunchOptions = { stdio: [null, b.stdout, b.stdout] };
@@ -295,4 +321,6 @@ test.group('launcher variants from TypeScript: each mutant caught, and right out
       assertSealed(assert, probeWith('mutant:leak-above-1023', b), b, [b.keep], 'leak-above-1023, nothing above 1023');
     });
   });
+
+  fdsBackAtGroupEnd(group);
 });
