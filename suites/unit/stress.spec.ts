@@ -23,7 +23,7 @@ import { tempPath } from './launch.helpers.ts';
 import type { StressConfig, StressResult } from './stress.fixture.ts';
 
 const LAUNCH_THREADS = 4;
-const LAUNCHES_PER_THREAD = 60;
+const LAUNCHES_PER_THREAD = 100;
 
 /**
  * Node code that blocks SIGUSR1 in the main thread before anything starts a
