@@ -16,7 +16,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { zombieChildren } from '../../src/native/fdops.ts';
 import { nativePath, packageRoot } from '../../src/native/paths.ts';
 import { signalNumber } from '../../src/native/signals.ts';
 import { tempPath } from './launch.helpers.ts';
@@ -113,7 +112,6 @@ test.group('stress: launches from 4 threads under fd churn and a signal flood', 
     assert.equal(sum(r, 'killed'), 0, 'no child was killed by the flood');
     assertNoZombies(assert, r);
     assert.deepEqual(r.fdsAfter, r.fdsBefore, "the parent's fds are the same before and after");
-    assert.deepEqual(zombieChildren(), [], 'and none here');
   }).timeout(180_000);
 
   test('control: the same harness unsealed shows the strays in the children', async ({ assert }) => {
