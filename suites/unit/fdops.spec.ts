@@ -1,5 +1,7 @@
 import { test } from '@japa/runner';
+import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
+import { launch, launchSync } from '../../src/launch/index.ts';
 import * as fdops from '../../src/native/fdops.ts';
 import { signalName, signalNumber } from '../../src/native/signals.ts';
 
@@ -104,3 +106,20 @@ test.group('fdops: limits and signals', () => {
     assert.throws(() => signalNumber('SIGNOPE'), /unknown signal name 'SIGNOPE'/);
   });
 });
+
+test.group('fdops: zombies', () => {
+  test('a child that exited and was not reaped is a zombie until it is reaped', async ({ assert }) => {
+    // launch() reaps only when `exited` is watched; spawnSync of a sleeper gives the child time to exit.
+    const h = launch('/bin/true', []);
+    spawnSync('/bin/sleep', ['0.2']);
+    assert.include(zombieList(), h.pid);
+    assert.deepEqual(await h.exited, { code: 0, signal: null });
+    assert.notInclude(zombieList(), h.pid);
+    launchSync('/bin/true', []);
+    assert.notInclude(zombieList(), h.pid);
+  });
+});
+
+function zombieList(): number[] {
+  return fdops.zombieChildren({ includeLoader: true });
+}
