@@ -335,37 +335,31 @@ test.group('launch fd plans: property against the model', () => {
 
   test('the generator reaches every kind of case it claims', ({ assert }) => {
     // Without this, a generator that never made (say) a refused plan would pass the property vacuously.
-    const stdio = saveStdio();
     const tally = { refused: 0, typeError: 0, closedLow: 0, ownSlot: 0, duplicate: 0, cloexecSource: 0, keep: 0, unsealed: 0, empty: 0, defaultStdio: 0, highSource: 0 };
-    try {
-      const p = pools();
-      for (const s of fc.sample(scenarioArb(p), { numRuns: NUM_RUNS, seed: 42 })) {
-        const stdioPlan = s.options.stdio;
-        const cloexecAt = new Set([...s.extras.filter((e) => e.cloexec).map((e) => e.fd), ...s.low.flatMap((st, fd) => (st === 'cloexec' ? [fd] : []))]);
-        // Only the layout decides validity: a table of which numbers would be open (the rest of this process counted as open).
-        const table = new Map<number, ParentFd>();
-        for (const fd of openFds()) table.set(fd, { identity: `ambient:${fd}`, cloexec: true });
-        for (const fd of [0, 1, 2]) table.delete(fd);
-        s.low.forEach((st, fd) => st !== 'closed' && table.set(fd, { identity: `low:${fd}`, cloexec: st === 'cloexec' }));
-        for (const e of s.extras) table.set(e.fd, { identity: `extra:${e.fd}`, cloexec: e.cloexec });
-        for (const fd of s.strays) table.set(fd, { identity: `stray:${fd}`, cloexec: false });
-        const pred = predictChild(table, { ...(stdioPlan ? { stdio: stdioPlan } : {}), ...(s.options.keep ? { keep: s.options.keep } : {}), seal: s.options.seal });
-        if (pred.refused) tally.refused++;
-        if (pred.refused === 'TypeError') tally.typeError++;
-        if (s.low.includes('closed')) tally.closedLow++;
-        if (stdioPlan === undefined) tally.defaultStdio++;
-        if (stdioPlan?.length === 0) tally.empty++;
-        if (stdioPlan?.some((fd, i) => fd === i)) tally.ownSlot++;
-        const srcs = (stdioPlan ?? []).filter((fd) => fd !== null);
-        if (new Set(srcs).size < srcs.length) tally.duplicate++;
-        if (!pred.refused && srcs.some((fd) => cloexecAt.has(fd as number))) tally.cloexecSource++;
-        if (!pred.refused && srcs.some((fd) => (fd as number) >= 1024)) tally.highSource++;
-        if (!pred.refused && (s.options.keep?.length ?? 0) > 0) tally.keep++;
-        if (!pred.refused && !s.options.seal) tally.unsealed++;
-      }
-    } finally {
-      stdio.restore();
-      stdio.release();
+    const p = pools();
+    for (const s of fc.sample(scenarioArb(p), { numRuns: NUM_RUNS, seed: 42 })) {
+      const stdioPlan = s.options.stdio;
+      const cloexecAt = new Set([...s.extras.filter((e) => e.cloexec).map((e) => e.fd), ...s.low.flatMap((st, fd) => (st === 'cloexec' ? [fd] : []))]);
+      // Only the layout decides validity: a table of which numbers would be open (the rest of this process counted as open).
+      const table = new Map<number, ParentFd>();
+      for (const fd of openFds()) table.set(fd, { identity: `ambient:${fd}`, cloexec: true });
+      for (const fd of [0, 1, 2]) table.delete(fd);
+      s.low.forEach((st, fd) => st !== 'closed' && table.set(fd, { identity: `low:${fd}`, cloexec: st === 'cloexec' }));
+      for (const e of s.extras) table.set(e.fd, { identity: `extra:${e.fd}`, cloexec: e.cloexec });
+      for (const fd of s.strays) table.set(fd, { identity: `stray:${fd}`, cloexec: false });
+      const pred = predictChild(table, { ...(stdioPlan ? { stdio: stdioPlan } : {}), ...(s.options.keep ? { keep: s.options.keep } : {}), seal: s.options.seal });
+      if (pred.refused) tally.refused++;
+      if (pred.refused === 'TypeError') tally.typeError++;
+      if (s.low.includes('closed')) tally.closedLow++;
+      if (stdioPlan === undefined) tally.defaultStdio++;
+      if (stdioPlan?.length === 0) tally.empty++;
+      if (stdioPlan?.some((fd, i) => fd === i)) tally.ownSlot++;
+      const srcs = (stdioPlan ?? []).filter((fd) => fd !== null);
+      if (new Set(srcs).size < srcs.length) tally.duplicate++;
+      if (!pred.refused && srcs.some((fd) => cloexecAt.has(fd as number))) tally.cloexecSource++;
+      if (!pred.refused && srcs.some((fd) => (fd as number) >= 1024)) tally.highSource++;
+      if (!pred.refused && (s.options.keep?.length ?? 0) > 0) tally.keep++;
+      if (!pred.refused && !s.options.seal) tally.unsealed++;
     }
     for (const [kind, n] of Object.entries(tally)) assert.isAtLeast(n, 5, `${kind} cases among ${NUM_RUNS}`);
     assert.isBelow(tally.refused, NUM_RUNS / 2, 'most plans are valid and launched');
