@@ -19,7 +19,7 @@
  * is a handler that ran in a child. SIGUSR2 is not blocked: its count proves
  * the flood reached the handlers of this process.
  */
-import { fstatSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { fstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { close, dupTo, pipe, setThreadSignalMask, threadSignalMask, zombieChildren, openFds } from '../../src/native/fdops.ts';
 import { nativePath } from '../../src/native/paths.ts';
@@ -56,8 +56,11 @@ export interface StressResult {
   usr1Unblocked: string[];
   /** Unreaped children, "pid (name)". */
   zombies: string[];
+  /** Open fds, without the pipes to the TypeScript loader's esbuild helpers (killed by the flood). */
   fdsBefore: number[];
   fdsAfter: number[];
+  /** Pipes to esbuild helpers still open at the end (left out of fdsAfter). */
+  helperFds: number;
   wallMs: number;
   errors: string[];
 }
@@ -94,6 +97,40 @@ function commandName(pid: number): string {
   } catch {
     return 'gone';
   }
+}
+
+/** readlink targets ("socket:[N]") of the service pipes of this process's esbuild children. */
+function helperTargets(): Set<string> {
+  const out = new Set<string>();
+  for (const t of readdirSync('/proc/self/task')) {
+    let kids: string[] = [];
+    try {
+      kids = readFileSync(`/proc/self/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    } catch {
+      continue;
+    }
+    for (const pid of kids) {
+      if (commandName(Number(pid)) !== 'esbuild') continue;
+      try {
+        // Its stdin and stdout are the service's pipes to this process; its stderr is ours, inherited.
+        for (const fd of [0, 1]) out.add(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return out;
+}
+
+/** This process's open fds, without the ones that are pipes to the esbuild helpers. */
+function ownFds(helpers: ReadonlySet<string>): number[] {
+  return openFds().filter((fd) => {
+    try {
+      return !helpers.has(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      return false;
+    }
+  });
 }
 
 const fromSource = import.meta.url.endsWith('.ts');
@@ -151,7 +188,10 @@ close(sw);
 const strayIds: Record<string, string> = Object.fromEntries(strays.map((fd) => [String(fd), devIno(fd)]));
 const stdioIds = [0, 1, 2].map(devIno);
 
-const fdsBefore = openFds();
+// The TypeScript loader's esbuild helpers are children in this group: the flood kills them, and their
+// pipes then close here at a time of Node's choosing. Those pipes are left out of the fd comparison.
+const helperPipes = helperTargets();
+const fdsBefore = ownFds(helperPipes);
 const stop = new SharedArrayBuffer(4);
 const churn = Array.from({ length: config.churnThreads }, (_, i) =>
   startThread<ChurnReport>({ role: 'churn', stop, high: [2000 + i * 10, 3000 + i * 10] }));
@@ -224,7 +264,8 @@ const result: StressResult = {
   usr1Unblocked,
   zombies: zombieChildren().map((pid) => `${pid} (${commandName(pid)})`),
   fdsBefore,
-  fdsAfter: openFds(),
+  fdsAfter: ownFds(helperPipes),
+  helperFds: openFds().length - ownFds(helperPipes).length,
   wallMs,
   errors,
 };

@@ -76,7 +76,8 @@ function figures(r: StressResult): string {
   return `${sum(r, 'launches')} launches in ${r.wallMs} ms, ${r.signalsSent} signals sent, SIGUSR2 handled ${r.usr2Handled}, ` +
     `SIGUSR1 handled ${r.usr1Handled}, churn cycles ${r.churn.reduce((n, c) => n + c.cycles, 0)}, ` +
     `children with extra fds ${sum(r, 'extraFds')}, with all strays ${sum(r, 'sawAllStrays')}, ` +
-    `killed ${sum(r, 'killed')}, wrong signal state ${sum(r, 'signalStateWrong')}, zombies [${r.zombies.join(', ')}]`;
+    `killed ${sum(r, 'killed')}, wrong signal state ${sum(r, 'signalStateWrong')}, zombies [${r.zombies.join(', ')}], ` +
+    `parent fds ${r.fdsBefore.length} → ${r.fdsAfter.length} (+${r.helperFds} esbuild pipes)`;
 }
 
 /**
