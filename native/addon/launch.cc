@@ -264,12 +264,25 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
 
   std::string file = Str(env, o.Get("file"), "file");
   std::vector<std::string> argv = StrArray(env, o.Get("argv"), "argv");
-  std::vector<std::string> envp = StrArray(env, o.Get("envp"), "env");
+  // envp null: this process's environ, as libuv passes it for a NULL env. Node's process.env setters
+  // call setenv on the main thread, so environ is what process.env shows there (validate.ts sends null
+  // only from the main thread), and nothing is converted per launch.
+  Napi::Value envv = o.Get("envp");
+  bool own_environ = envv.IsNull() || envv.IsUndefined();
+  std::vector<std::string> envp;
+  if (!own_environ) envp = StrArray(env, envv, "env");
   Napi::Value cwdv = o.Get("cwd");
   std::string cwd;
   bool has_cwd = !cwdv.IsUndefined() && !cwdv.IsNull();
   if (has_cwd) cwd = Str(env, cwdv, "cwd");
-  std::vector<int> stdio = IntArray(env, o.Get("stdio"), "stdio");
+  // stdio null: this process's 0, 1, 2; one that is closed here stays closed in the child.
+  Napi::Value stdiov = o.Get("stdio");
+  std::vector<int> stdio;
+  if (stdiov.IsNull() || stdiov.IsUndefined()) {
+    for (int fd = 0; fd < 3; fd++) stdio.push_back(fcntl(fd, F_GETFD) >= 0 ? fd : -1);
+  } else {
+    stdio = IntArray(env, stdiov, "stdio");
+  }
   std::vector<int> keep = IntArray(env, o.Get("keep"), "keep");
   std::vector<int> mask = IntArray(env, o.Get("mask"), "signalMask");
   std::vector<int> ignore = IntArray(env, o.Get("ignore"), "ignoreSignals");
@@ -280,13 +293,14 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   std::string rlimit = Str(env, o.Get("rlimit"), "rlimit");
 
   std::vector<char*> cargv = CArray(argv);
-  std::vector<char*> cenvp = CArray(envp);
+  std::vector<char*> cenvp;
+  if (!own_environ) cenvp = CArray(envp);
 
   struct fda_plan plan;
   memset(&plan, 0, sizeof plan);
   plan.file = file.c_str();
   plan.argv = cargv.data();
-  plan.envp = cenvp.data();
+  plan.envp = own_environ ? environ : cenvp.data();
   plan.cwd = has_cwd ? cwd.c_str() : nullptr;
   plan.stdio = stdio.data();
   plan.nstdio = static_cast<int>(stdio.size());

@@ -7,10 +7,11 @@ export interface SpawnRequest {
   variant: string | null;
   file: string;
   argv: string[];
-  envp: string[];
+  /** "K=V" strings; null: this process's environ as it is at the launch (process.env on the main thread). */
+  envp: string[] | null;
   cwd: string | null;
-  /** -1 closes the slot. */
-  stdio: number[];
+  /** -1 closes the slot. null: [0, 1, 2], each one that is closed in this process closed in the child. */
+  stdio: number[] | null;
   keep: number[];
   seal: boolean;
   strategy: string;

@@ -4,6 +4,7 @@
  * or a RangeError (right kind, value out of range or unknown), and the
  * message names the argument and the value.
  */
+import { isMainThread } from 'node:worker_threads';
 import { signalNumber } from '../native/signals.ts';
 import type { SpawnRequest } from './binding.ts';
 import { binding } from './binding.ts';
@@ -86,7 +87,17 @@ function rlimitRequest(v: unknown): Pick<SpawnRequest, 'rlimit' | 'soft' | 'hard
   return hard === undefined ? { rlimit: 'explicit', soft } : { rlimit: 'explicit', soft, hard };
 }
 
-function envList(v: unknown): string[] {
+/**
+ * The child's environment as "K=V" strings, or null for "this process's own environ".
+ *
+ * Without options.env the main thread passes null and the addon hands the C `environ` to execve, as
+ * libuv does for a NULL env: Node's process.env setters and `delete` go through setenv/unsetenv on the
+ * main thread's store, so environ is exactly what process.env shows, and nothing is copied per launch.
+ * A worker thread's process.env is a private copy (unless the worker was given SHARE_ENV) that environ
+ * does not reflect, so a worker enumerates it.
+ */
+function envList(v: unknown): string[] | null {
+  if (v === undefined && isMainThread) return null;
   const env = v === undefined ? process.env : v;
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
     throw new TypeError(`options.env must be an object of strings, got ${show(env)}`);
@@ -125,11 +136,10 @@ export function validate(file: unknown, args: unknown, options: unknown, variant
   const cwd = o.cwd === undefined ? null : cString(o.cwd, 'options.cwd', false);
   const envp = envList(o.env);
 
-  let stdio: number[];
-  if (o.stdio === undefined) {
-    // The default passes this process's 0, 1, 2; one that is closed here stays closed in the child.
-    stdio = [0, 1, 2].map((fd) => (binding().fdIsOpen(fd) ? fd : -1));
-  } else {
+  // null: the default, this process's 0, 1, 2, where one that is closed here stays closed in the
+  // child; the addon looks at them itself, in the same call that launches.
+  let stdio: number[] | null = null;
+  if (o.stdio !== undefined) {
     if (!Array.isArray(o.stdio)) throw new TypeError(`options.stdio must be an array of fds or null, got ${show(o.stdio)}`);
     if (o.stdio.length > MAX_STDIO_SLOTS) throw new RangeError(`options.stdio has ${o.stdio.length} slots; at most ${MAX_STDIO_SLOTS}`);
     stdio = Array.from(o.stdio as unknown[], (fd, i) => (fd === null ? -1 : fdNumber(fd, `options.stdio[${i}]`)));
@@ -140,8 +150,9 @@ export function validate(file: unknown, args: unknown, options: unknown, variant
     if (!Array.isArray(o.keep)) throw new TypeError(`options.keep must be an array of fds, got ${show(o.keep)}`);
     keep = Array.from(o.keep as unknown[], (fd, i) => {
       const n = fdNumber(fd, `options.keep[${i}]`);
-      if (n < stdio.length) {
-        throw new RangeError(`options.keep[${i}]: fd ${n} collides with stdio slot ${n} (keep fds must be >= stdio.length, ${stdio.length})`);
+      const slots = stdio === null ? 3 : stdio.length;
+      if (n < slots) {
+        throw new RangeError(`options.keep[${i}]: fd ${n} collides with stdio slot ${n} (keep fds must be >= stdio.length, ${slots})`);
       }
       return n;
     });
@@ -178,8 +189,12 @@ export function validate(file: unknown, args: unknown, options: unknown, variant
     ignore,
     setpgid: o.processGroup ?? false,
   };
-  // As libuv does for child_process: the child's PATH if its env has one, else ours.
-  const childEnv = o.env as Record<string, string | undefined> | undefined;
-  const searchPath = childEnv?.PATH ?? process.env.PATH;
+  // As libuv does for child_process: the child's PATH if its env has one, else ours. Only a file
+  // without a slash is looked up, so only then is PATH read.
+  let searchPath: string | undefined;
+  if (!f.includes('/')) {
+    const childEnv = o.env as Record<string, string | undefined> | undefined;
+    searchPath = childEnv?.PATH ?? process.env.PATH;
+  }
   return { file: f, request, searchPath };
 }

@@ -3,6 +3,7 @@
  * collides with what. Runs in a fixture process whose 0, 1 and 2 are three
  * distinct pipes, so a slot mix-up shows as a wrong identity.
  */
+import { Worker } from 'node:worker_threads';
 import { test } from '@japa/runner';
 import { launchSync } from '../../src/launch/index.ts';
 import { childIdentity, fdNumbers, runFixture } from './launch.helpers.ts';
@@ -104,4 +105,49 @@ test.group('launch options reach the child', () => {
     assert.equal(launchSync('/bin/true', [], options).code, 0);
     assert.deepEqual([...stdio], [2, 1, 0]);
   });
+});
+
+test.group('launch default environment', () => {
+  // Exit 0 when the variable's value (or "unset") is $1: the child's own view of its environment.
+  const seen = (value: string): number | null =>
+    launchSync('/bin/sh', ['-c', 'test "${FDAUDIT_ENV_PROBE-unset}" = "$1"', 'sh', value]).code;
+
+  test('without options.env the child sees process.env as it is at the launch', ({ assert }) => {
+    delete process.env.FDAUDIT_ENV_PROBE;
+    try {
+      assert.equal(seen('unset'), 0);
+      process.env.FDAUDIT_ENV_PROBE = 'one';
+      assert.equal(seen('one'), 0);
+      assert.equal(seen('unset'), 1, 'control: the variable is there, so "unset" must not match');
+      process.env.FDAUDIT_ENV_PROBE = 'two';
+      assert.equal(seen('two'), 0, 'a changed value reaches the next child');
+      assert.equal(seen('one'), 1, 'control: the old value is gone');
+      delete process.env.FDAUDIT_ENV_PROBE;
+      assert.equal(seen('unset'), 0, 'a deleted variable does not reach the child');
+      assert.equal(seen('two'), 1, 'control: the deleted value is gone');
+    } finally {
+      delete process.env.FDAUDIT_ENV_PROBE;
+    }
+  });
+
+  test("a worker thread's own process.env reaches its children, and not the main thread's", async ({ assert }) => {
+    // A worker's process.env is a private copy: what it sets there is not in the C environ.
+    const api = import.meta.resolve('tsx/esm/api');
+    const mod = import.meta.resolve('../../src/launch/index.ts');
+    const boot = `const { parentPort } = require('node:worker_threads');
+      import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(mod)}); }).then(({ launchSync }) => {
+        process.env.FDAUDIT_ENV_PROBE = 'worker';
+        const run = (v) => launchSync('/bin/sh', ['-c', 'test "\${FDAUDIT_ENV_PROBE-unset}" = "$1"', 'sh', v]).code;
+        parentPort.postMessage([run('worker'), run('unset')]);
+      });`;
+    delete process.env.FDAUDIT_ENV_PROBE;
+    const codes = await new Promise<unknown>((resolve, reject) => {
+      const w = new Worker(boot, { eval: true });
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    assert.deepEqual(codes, [0, 1]);
+    assert.isUndefined(process.env.FDAUDIT_ENV_PROBE);
+    assert.equal(seen('unset'), 0, 'the main thread does not see the worker\'s variable');
+  }).timeout(60_000);
 });
