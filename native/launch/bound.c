@@ -128,7 +128,7 @@ unsigned int fda_fd_table_size_by_select(void) {
  */
 static _Atomic unsigned int nr_open_cache;
 
-static unsigned int nr_open(void) {
+unsigned int fda_fd_nr_open(void) {
   unsigned int v = atomic_load_explicit(&nr_open_cache, memory_order_relaxed);
   if (v) return v;
   char buf[64];
@@ -141,7 +141,7 @@ static unsigned int nr_open(void) {
 }
 
 unsigned int fda_fd_bound_guess(void) {
-  unsigned int n = nr_open(), h = hard_limit();
+  unsigned int n = fda_fd_nr_open(), h = hard_limit();
   return n > h ? n : h;
 }
 
@@ -152,7 +152,7 @@ unsigned int fda_fd_bound(int *exact) {
     *exact = 0;
     return fda_fd_bound_guess();
   }
-  (void)nr_open(); /* warm the cache while /proc is likely there */
+  (void)fda_fd_nr_open(); /* warm the cache while /proc is likely there */
   *exact = 1;
   unsigned int h = hard_limit();
   return table > h ? table : h;

@@ -28,6 +28,36 @@ void fda_child_exit(struct fda_child *c) {
   _exit(127);
 }
 
+/* ---------------------------------------------------------------- fd table */
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+#ifndef CLONE_FILES
+#define CLONE_FILES 0x00000400
+#endif
+
+int fda_child_unshare_files(struct fda_child *c) {
+  if (!c->files_shared) return 0;
+  /*
+   * Until this returns, the fd table is the parent's: a close here would
+   * close the parent's fd. close_range with UNSHARE first gives the child
+   * its own table, copying only the fds below unshare_from, then closes the
+   * range in that copy; it fails before changing anything, or not at all.
+   */
+  if (fda_sys_close_range(c->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) == 0) {
+    c->report->unshare = FDA_UNSHARE_RANGE;
+    return 0;
+  }
+  int err = errno;
+  if (syscall(SYS_unshare, CLONE_FILES) == 0) {
+    c->report->unshare = FDA_UNSHARE_FULL;
+    return 0;
+  }
+  c->report->unshare = FDA_UNSHARE_REFUSED;
+  return fda_child_fail(c, err, FDA_STEP_CLOSE_RANGE);
+}
+
 /* ---------------------------------------------------------------- signals */
 
 #if defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || defined(__arm__)
@@ -334,7 +364,7 @@ void fda_child_exec(struct fda_child *c) {
 }
 
 void fda_child_main(struct fda_child *c) {
-  if (fda_child_reset_signals(c) || fda_child_move_sources(c) || fda_child_place_slots(c) ||
+  if (fda_child_unshare_files(c) || fda_child_reset_signals(c) || fda_child_move_sources(c) || fda_child_place_slots(c) ||
       fda_child_clear_keep_cloexec(c) || fda_child_seal(c) || fda_child_set_rlimit(c) ||
       fda_child_chdir(c) || fda_child_setpgid(c) || fda_child_set_mask(c))
     fda_child_exit(c);

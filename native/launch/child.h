@@ -1,7 +1,8 @@
 /*
  * The launcher's child side, one step per function, shared with the variants.
  *
- * fda_spawn() (spawn.c) is vfork + fda_child_main(). The variants compose the
+ * fda_spawn() (spawn.c) is vfork + fda_child_main(), or a clone that shares
+ * the fd table until fda_child_unshare_files() (see there). The variants compose the
  * same steps differently: the fork variant runs fda_child_main() after fork(),
  * and each mutant swaps exactly one step for a flawed one of its own.
  *
@@ -48,6 +49,15 @@ struct fda_child_report {
   volatile int err;      /* errno of the failing step, 0 if none failed */
   volatile int step;     /* enum fda_step */
   volatile int strategy; /* enum fda_strategy that sealed the fds (NONE if seal == 0) */
+  volatile int unshare;  /* enum fda_unshare: how a child started on the parent's fd table left it */
+};
+
+/* How a child that started sharing the parent's fd table (fda_child.files_shared) got a table of its own. */
+enum fda_unshare {
+  FDA_UNSHARE_NONE = 0,  /* it never shared one (vfork, fork) */
+  FDA_UNSHARE_RANGE,     /* close_range(CLOSE_RANGE_UNSHARE): copied only the fds below unshare_from */
+  FDA_UNSHARE_FULL,      /* that was refused; unshare(CLONE_FILES) copied the whole table */
+  FDA_UNSHARE_REFUSED    /* both were refused: the child touched nothing and exited */
 };
 
 /* poll() is asked about at most this many numbers at once (and never more than the soft limit). */
@@ -69,6 +79,8 @@ struct fda_child {
   int nkeep;
   unsigned int fd_bound;    /* every fd open in the child is below this (fda_fd_bound*) */
   int fd_bound_exact;       /* 1: fd_bound was measured (FDSize/select); 0: the nr_open guess */
+  int files_shared;         /* 1: started with CLONE_FILES; fda_child_unshare_files must run first */
+  unsigned int unshare_from; /* every fd the plan reads (sources, keep) and every slot is below this */
   struct pollfd *pollbuf;   /* [FDA_POLL_BATCH] */
   char *dirbuf;             /* [FDA_DIRBUF_SIZE], 8-byte aligned */
 
@@ -111,6 +123,8 @@ int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *r
  * and *exact is 0. Parent side only (reads files, maps memory).
  */
 unsigned int fda_fd_bound(int *exact);
+/* fs.nr_open (cached after the first read), or 1 << 20 without /proc: no fd number reaches it. */
+unsigned int fda_fd_nr_open(void);
 /* The last resort alone: max(nr_open, hard limit). Cheap after the first call. */
 unsigned int fda_fd_bound_guess(void);
 /* The fd table size measured with select(2) alone (0 if select is refused). For tests. */
@@ -122,6 +136,20 @@ unsigned int fda_fd_table_size_by_select(void);
 int fda_child_fail(struct fda_child *c, int err, int step);
 /* _exit(127). Never returns. */
 void fda_child_exit(struct fda_child *c) __attribute__((noreturn));
+
+/*
+ * Only when c->files_shared: the child was started on the parent's own fd
+ * table (clone with CLONE_FILES, spawn.c), so it must be the first thing
+ * that touches any fd. close_range(unshare_from, ~0U, CLOSE_RANGE_UNSHARE)
+ * gives the child a table of its own holding only the fds below
+ * unshare_from, instead of copying every entry and then closing it again
+ * (vfork's dup_fd + close_range, which grows with the parent's open fds).
+ * Where that is refused, unshare(CLONE_FILES) copies the whole table, as
+ * vfork would have. Where both are refused, nothing was touched: the report
+ * says FDA_UNSHARE_REFUSED (step CLOSE_RANGE) and the parent launches again
+ * with vfork. Records report->unshare. No-op without files_shared.
+ */
+int fda_child_unshare_files(struct fda_child *c);
 
 /*
  * Every signal 1..64 except SIGKILL/SIGSTOP goes to SIG_DFL, or to SIG_IGN
@@ -202,7 +230,7 @@ int fda_child_set_mask(struct fda_child *c);
 void fda_child_exec(struct fda_child *c) __attribute__((noreturn));
 
 /*
- * All steps in order: reset_signals, move_sources, place_slots,
+ * All steps in order: unshare_files, reset_signals, move_sources, place_slots,
  * clear_keep_cloexec, seal, set_rlimit, chdir, setpgid, set_mask, exec.
  */
 void fda_child_main(struct fda_child *c) __attribute__((noreturn));

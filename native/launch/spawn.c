@@ -3,6 +3,8 @@
  * RLIMIT_NOFILE + execve; the child's steps are in child.c.
  */
 #include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,22 @@
 static int cmp_int(const void *a, const void *b) {
   int x = *(const int *)a, y = *(const int *)b;
   return (x > y) - (x < y);
+}
+
+/*
+ * Whether close_range works in this process, asked once on a range that
+ * closes nothing. Only "works" is remembered: a seccomp filter installed
+ * later can start refusing it, and then the child falls back with the
+ * nr_open guess as its bound, complete though slower; a refusal is never
+ * lifted, so asking again costs only the refused.
+ */
+static _Atomic int close_range_ok;
+
+static int close_range_works(void) {
+  if (atomic_load_explicit(&close_range_ok, memory_order_relaxed)) return 1;
+  if (fda_sys_close_range(~0U, ~0U, 0) != 0) return 0;
+  atomic_store_explicit(&close_range_ok, 1, memory_order_relaxed);
+  return 1;
 }
 
 static int plan_is_valid(const struct fda_plan *p) {
@@ -61,6 +79,7 @@ int fda_child_prepare(struct fda_child *c, const struct fda_plan *plan, struct f
   report->err = 0;
   report->step = FDA_STEP_NONE;
   report->strategy = FDA_CLOSE_NONE;
+  report->unshare = FDA_UNSHARE_NONE;
 
   /*
    * Only the number-walking strategies need a bound, and measuring it reads
@@ -69,11 +88,11 @@ int fda_child_prepare(struct fda_child *c, const struct fda_plan *plan, struct f
    * child will almost surely not fall back, and the cheap guess suffices
    * to stay complete if it does.
    */
-  c->fd_bound = fda_fd_bound_guess();
+  c->fd_bound = fda_fd_nr_open(); /* the child raises it to its own hard limit (child_bound) */
   c->fd_bound_exact = 0;
   if (plan->seal) {
     int need = plan->strategy == FDA_CLOSE_POLL || plan->strategy == FDA_CLOSE_LOOP;
-    if (plan->strategy == FDA_CLOSE_AUTO && fda_sys_close_range(~0U, ~0U, 0) != 0) need = 1;
+    if (plan->strategy == FDA_CLOSE_AUTO && !close_range_works()) need = 1;
     if (need) c->fd_bound = fda_fd_bound(&c->fd_bound_exact);
   }
   return 0;
@@ -110,6 +129,49 @@ int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *r
   return -1;
 }
 
+/*
+ * The child starts on the parent's fd table (CLONE_FILES) only where
+ * close_range works, so fda_child_unshare_files can hand it a copy of just
+ * the fds below unshare_from. Set once a child reports that UNSHARE or
+ * clone itself was refused: from then on every launch uses plain vfork.
+ */
+static _Atomic int share_files_refused;
+
+/* Under AUTO or forced close_range: the strategies that end in close_range and gain from a small copy. */
+static int may_share_files(const struct fda_plan *plan) {
+  if (!plan->seal || (plan->strategy != FDA_CLOSE_AUTO && plan->strategy != FDA_CLOSE_RANGE)) return 0;
+  if (atomic_load_explicit(&share_files_refused, memory_order_relaxed)) return 0;
+  return close_range_works();
+}
+
+/* 1 + the highest fd the plan reads or fills: below it everything is copied at the unshare. */
+static unsigned int unshare_bound(const struct fda_plan *plan, const struct fda_child *c) {
+  int top = plan->nstdio - 1;
+  for (int i = 0; i < plan->nstdio; i++)
+    if (plan->stdio[i] > top) top = plan->stdio[i];
+  if (c->nkeep && c->keep[c->nkeep - 1] > top) top = c->keep[c->nkeep - 1];
+  return (unsigned int)(top + 1);
+}
+
+/*
+ * The child's stack under clone: a region of this thread's own stack, in the
+ * frame of fda_spawn_shared, which stays put until the child has exec'd or
+ * exited (CLONE_VFORK). The steps need a few hundred bytes; the rest is
+ * headroom for the sanitizer build.
+ */
+#define FDA_CHILD_STACK 32768
+
+static int files_child(void *arg) {
+  fda_child_main(arg);
+}
+
+/* clone(CLONE_VM | CLONE_VFORK | CLONE_FILES): vfork that shares the fd table until the child unshares it. */
+static pid_t clone_sharing_files(struct fda_child *c) {
+  _Alignas(16) char stack[FDA_CHILD_STACK];
+  /* Only the child writes the stack; the stack grows down on every architecture this builds for. */
+  return clone(files_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, c);
+}
+
 int fda_spawn(const struct fda_plan *plan, struct fda_result *result) {
   struct fda_child_report report;
   struct fda_child c;
@@ -119,6 +181,8 @@ int fda_spawn(const struct fda_plan *plan, struct fda_result *result) {
     result->step = FDA_STEP_VFORK;
     return -1;
   }
+  c.files_shared = may_share_files(plan);
+  if (c.files_shared) c.unshare_from = unshare_bound(plan, &c);
 
   /*
    * Every signal blocked in this thread while the child borrows its stack: a
@@ -127,14 +191,41 @@ int fda_spawn(const struct fda_plan *plan, struct fda_result *result) {
    */
   sigset_t old;
   fda_signals_block_all(&old);
-  pid_t pid = vfork();
-  if (pid == 0) fda_child_main(&c);
-  int vfork_err = errno;
+  pid_t pid;
+  int spawn_err;
+  if (c.files_shared) {
+    pid = clone_sharing_files(&c);
+    spawn_err = errno;
+    if (pid < 0 || report.unshare != FDA_UNSHARE_RANGE) {
+      /* clone refused, or the child had to copy the whole table: vfork from now on. */
+      atomic_store_explicit(&share_files_refused, 1, memory_order_relaxed);
+    }
+    if (pid > 0 && report.unshare == FDA_UNSHARE_REFUSED) {
+      /* It touched nothing and exited: reap it and start over with vfork. */
+      while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+      }
+      pid = -1;
+    }
+    if (pid < 0) {
+      c.files_shared = 0;
+      report.err = 0;
+      report.step = FDA_STEP_NONE;
+      report.strategy = FDA_CLOSE_NONE;
+      report.unshare = FDA_UNSHARE_NONE;
+    }
+  } else {
+    pid = -1;
+  }
+  if (!c.files_shared) {
+    pid = vfork();
+    if (pid == 0) fda_child_main(&c);
+    spawn_err = errno;
+  }
   fda_signals_restore(&old);
 
   int rc;
   if (pid < 0) {
-    result->err = vfork_err;
+    result->err = spawn_err;
     result->step = FDA_STEP_VFORK;
     rc = -1;
   } else {

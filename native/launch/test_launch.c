@@ -376,6 +376,167 @@ static void test_errors(void) {
   CHECK(count_fds() == before, "parent fd count unchanged (%d -> %d)", before, count_fds());
 }
 
+/*
+ * Where close_range works the child starts on the parent's own fd table and
+ * unshares it first: the parent's table must come out exactly as it went
+ * in (every fd open, every CLOEXEC flag as it was), and the child must still
+ * get every source and keep fd the plan names, however high, and nothing
+ * else.
+ */
+#define PARENT_SNAPSHOT 4200
+static int parent_flags[PARENT_SNAPSHOT];
+
+static void snapshot_parent(int *flags) {
+  for (int fd = 0; fd < PARENT_SNAPSHOT; fd++) flags[fd] = fcntl(fd, F_GETFD);
+}
+
+static int parent_unchanged(void) {
+  for (int fd = 0; fd < PARENT_SNAPSHOT; fd++)
+    if (fcntl(fd, F_GETFD) != parent_flags[fd]) return fd;
+  return -1;
+}
+
+static void test_parent_table(void) {
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < PARENT_SNAPSHOT) {
+    struct rlimit up = {rl.rlim_max < PARENT_SNAPSHOT ? rl.rlim_max : PARENT_SNAPSHOT, rl.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &up);
+  }
+  int base = open("/dev/null", O_RDONLY);
+  int spread[40];
+  for (int i = 0; i < 40; i++) spread[i] = fcntl(base, i % 3 ? F_DUPFD : F_DUPFD_CLOEXEC, 200 + i * 37);
+  int pfd[2];
+  if (pipe(pfd) != 0) return;
+  int src = fcntl(pfd[1], F_DUPFD, 3000);        /* a stdio source far above the slots */
+  int kept = fcntl(pfd[0], F_DUPFD_CLOEXEC, 4000); /* a CLOEXEC keep fd above everything else */
+  CHECK(src == 3000 && kept == 4000, "high fds opened (%d, %d)", src, kept);
+  snapshot_parent(parent_flags);
+
+  struct fda_plan p;
+  struct fda_result r;
+  struct seen s;
+  int plan[3] = {0, src, 2};
+  default_plan(&p, NULL, NULL);
+  p.stdio = plan;
+  p.keep = &kept;
+  p.nkeep = 1;
+  int rc = launch_fdlist(&p, &s, &r);
+  CHECK(rc == 0 && s.nfds == 4 && saw(&s, 0) && saw(&s, 1) && saw(&s, 2) && saw(&s, kept),
+        "high source and keep: child sees 0 1 2 %d only (rc %d, %d fds)", kept, rc, s.nfds);
+  CHECK(same_file(1, pfd[1]) && same_file(kept, pfd[0]), "slot 1 is the high source, %d the kept pipe end", kept);
+  int fd = parent_unchanged();
+  CHECK(fd < 0, "parent fd table unchanged after a launch with a high source and keep fd (fd %d differs)", fd);
+
+  /* The highest fd in a slot of its own, and a slot closed. */
+  int own[4] = {src, -1, src, src};
+  default_plan(&p, NULL, NULL);
+  p.stdio = own;
+  p.nstdio = 4;
+  rc = launch_fdlist(&p, &s, &r);
+  CHECK(rc == 0 && s.nfds == 3 && saw(&s, 0) && saw(&s, 2) && saw(&s, 3) && same_file(3, pfd[1]),
+        "plan [%d, -1, %d, %d]: child sees 0 2 3 only (rc %d, %d fds)", src, src, src, rc, s.nfds);
+  fd = parent_unchanged();
+  CHECK(fd < 0, "parent fd table unchanged after a plan that closes a slot (fd %d differs)", fd);
+
+  /* A failing launch leaves the parent's table alone too. */
+  int bad[3] = {0, 2999, 2};
+  char *argv[] = {"true", NULL};
+  default_plan(&p, "/bin/true", argv);
+  p.stdio = bad;
+  CHECK(fda_spawn(&p, &r) == -1 && r.err == EBADF, "a source that is not open fails (err %d)", r.err);
+  fd = parent_unchanged();
+  CHECK(fd < 0 && no_children(), "parent fd table unchanged and no zombie after a failed launch (fd %d differs)", fd);
+
+  /* The control: the check above can see a change. */
+  fcntl(spread[1], F_SETFD, FD_CLOEXEC);
+  CHECK(parent_unchanged() == spread[1], "control: a changed CLOEXEC flag is seen");
+
+  for (int i = 0; i < 40; i++) close(spread[i]);
+  close(src);
+  close(kept);
+  close(pfd[0]);
+  close(pfd[1]);
+  close(base);
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/*
+ * A seccomp profile that refuses close_range's UNSHARE flag (and, with
+ * `also_unshare`, unshare(2)) while allowing plain close_range: the child
+ * that started on the parent's table must take unshare(CLONE_FILES), or
+ * leave everything alone so that the parent launches again with vfork.
+ * Runs in a forked process: a seccomp filter cannot be removed.
+ */
+#if defined(__x86_64__) || defined(__aarch64__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#else
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+static int refuse_unshare(int also_unshare) {
+  struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, also_unshare ? SECCOMP_RET_ERRNO | EPERM : SECCOMP_RET_ALLOW),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 436 /* close_range */, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])), /* low word: little-endian */
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 2 /* CLOSE_RANGE_UNSHARE */, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {sizeof f / sizeof *f, f};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+static void test_unshare_refused(void) {
+  if (!cr_ok) return; /* the child never starts on the parent's table then */
+  for (int also = 0; also <= 1; also++) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+      if (refuse_unshare(also) != 0) _exit(3);
+      CHECK(syscall(436, ~0U, ~0U, 2U) != 0 && errno == EPERM, "the filter refuses CLOSE_RANGE_UNSHARE");
+      CHECK(also ? syscall(SYS_unshare, 0x400) != 0 : 1, "the filter refuses unshare(CLONE_FILES)");
+      int base = open("/dev/null", O_RDONLY);
+      int bait = fcntl(base, F_DUPFD, 1500);
+      snapshot_parent(parent_flags);
+      for (int round = 0; round < 3; round++) {
+        struct fda_plan p;
+        struct fda_result r;
+        struct seen s;
+        default_plan(&p, NULL, NULL);
+        int rc = launch_fdlist(&p, &s, &r);
+        CHECK(rc == 0 && saw_exactly_012(&s) && r.strategy == FDA_CLOSE_RANGE,
+              "unshare%s refused, launch %d: seals with close_range, child sees 0 1 2 only (rc %d err %d step %s, %d fds)",
+              also ? " and close_range UNSHARE" : " flag", round, rc, r.err, fda_step_name(r.step), s.nfds);
+        int fd = parent_unchanged();
+        CHECK(fd < 0 && no_children(), "launch %d: parent fd table unchanged (fd %d), no zombie", round, fd);
+      }
+      close(bait);
+      close(base);
+      fflush(stdout);
+      _exit(failed ? 1 : 0);
+    }
+    int code = wait_exit(pid);
+    CHECK(code == 0, "fallbacks when the fd table cannot be unshared cheaply (%s refused): exit %d",
+          also ? "close_range UNSHARE and unshare" : "close_range UNSHARE", code);
+  }
+}
+#else
+static void test_unshare_refused(void) {}
+#endif
+
 static int many_launches = 1000;
 
 static void test_many(void) {
@@ -507,7 +668,8 @@ int main(int argc, char **argv) {
     void (*fn)(void);
   } tests[] = {{"true", test_true},     {"sealing", test_sealing}, {"plans", test_plans},
                {"rlimit", test_rlimit}, {"errors", test_errors},   {"many", test_many},
-               {"signals", test_signals}, {"pgid", test_pgid}};
+               {"signals", test_signals}, {"pgid", test_pgid},   {"table", test_parent_table},
+               {"unshare", test_unshare_refused}};
   for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
