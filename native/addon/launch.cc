@@ -270,7 +270,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Value envv = o.Get("envp");
   bool own_environ = envv.IsNull() || envv.IsUndefined();
   std::vector<std::string> envp;
-  if (!own_environ) envp = StrArray(env, envv, "env");
+  std::string env_block;  // envp as one string: entries separated by NUL bytes
+  bool by_block = envv.IsString();
+  if (by_block) env_block = envv.As<Napi::String>().Utf8Value();
+  else if (!own_environ) envp = StrArray(env, envv, "env");
   Napi::Value cwdv = o.Get("cwd");
   std::string cwd;
   bool has_cwd = !cwdv.IsUndefined() && !cwdv.IsNull();
@@ -294,7 +297,17 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
 
   std::vector<char*> cargv = CArray(argv);
   std::vector<char*> cenvp;
-  if (!own_environ) cenvp = CArray(envp);
+  if (by_block) {
+    // Each entry starts after a separator; the std::string's own terminator ends the last one.
+    if (!env_block.empty()) {
+      cenvp.push_back(env_block.data());
+      for (size_t i = 0; i < env_block.size(); i++)
+        if (env_block[i] == '\0') cenvp.push_back(env_block.data() + i + 1);
+    }
+    cenvp.push_back(nullptr);
+  } else if (!own_environ) {
+    cenvp = CArray(envp);
+  }
 
   struct fda_plan plan;
   memset(&plan, 0, sizeof plan);

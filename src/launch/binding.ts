@@ -7,8 +7,11 @@ export interface SpawnRequest {
   variant: string | null;
   file: string;
   argv: string[];
-  /** "K=V" strings; null: this process's environ as it is at the launch (process.env on the main thread). */
-  envp: string[] | null;
+  /**
+   * "K=V" strings, or one string of them separated by NUL bytes (one conversion instead of one per
+   * entry; '' is an empty environment); null: this process's environ as it is at the launch.
+   */
+  envp: string[] | string | null;
   cwd: string | null;
   /** -1 closes the slot. null: [0, 1, 2], each one that is closed in this process closed in the child. */
   stdio: number[] | null;

@@ -88,7 +88,9 @@ function rlimitRequest(v: unknown): Pick<SpawnRequest, 'rlimit' | 'soft' | 'hard
 }
 
 /**
- * The child's environment as "K=V" strings, or null for "this process's own environ".
+ * The child's environment as one string of "K=V" entries separated by NUL bytes (which no entry can
+ * hold: they are refused), so the addon converts one string instead of one per variable; or null for
+ * "this process's own environ".
  *
  * Without options.env the main thread passes null and the addon hands the C `environ` to execve, as
  * libuv does for a NULL env: Node's process.env setters and `delete` go through setenv/unsetenv on the
@@ -96,20 +98,24 @@ function rlimitRequest(v: unknown): Pick<SpawnRequest, 'rlimit' | 'soft' | 'hard
  * A worker thread's process.env is a private copy (unless the worker was given SHARE_ENV) that environ
  * does not reflect, so a worker enumerates it.
  */
-function envList(v: unknown): string[] | null {
+function envBlock(v: unknown): string | null {
   if (v === undefined && isMainThread) return null;
   const env = v === undefined ? process.env : v;
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
     throw new TypeError(`options.env must be an object of strings, got ${show(env)}`);
   }
-  const out: string[] = [];
-  for (const [k, val] of Object.entries(env as Record<string, unknown>)) {
+  let block = '';
+  let first = true;
+  for (const k in env) {
+    if (!Object.hasOwn(env, k)) continue;
+    const val = (env as Record<string, unknown>)[k];
     if (val === undefined) continue;
     cString(k, 'options.env key', false);
     if (k.includes('=')) throw new TypeError(`options.env key must not contain '=', got ${show(k)}`);
-    out.push(`${k}=${cString(val, `options.env.${k}`)}`);
+    block += `${first ? '' : '\0'}${k}=${cString(val, `options.env.${k}`)}`;
+    first = false;
   }
-  return out;
+  return block;
 }
 
 export interface Validated {
@@ -134,7 +140,7 @@ export function validate(file: unknown, args: unknown, options: unknown, variant
 
   const argv0 = o.argv0 === undefined ? f : cString(o.argv0, 'options.argv0');
   const cwd = o.cwd === undefined ? null : cString(o.cwd, 'options.cwd', false);
-  const envp = envList(o.env);
+  const envp = envBlock(o.env);
 
   // null: the default, this process's 0, 1, 2, where one that is closed here stays closed in the
   // child; the addon looks at them itself, in the same call that launches.

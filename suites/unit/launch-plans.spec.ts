@@ -130,6 +130,16 @@ test.group('launch default environment', () => {
     }
   });
 
+  test('an explicit env is exactly what the child gets: every entry whole, undefined ones left out', ({ assert }) => {
+    // The child compares its whole environment with argv[1], so a split or merged entry shows.
+    const check = 'process.exit(JSON.stringify(Object.entries(process.env)) === process.argv[1] ? 0 : 1)';
+    const env = { A: '1', B: 'x=y', C: undefined, EMPTY: '', 'K.2': 'a b\tc' };
+    const want = [['A', '1'], ['B', 'x=y'], ['EMPTY', ''], ['K.2', 'a b\tc']];
+    assert.equal(launchSync(process.execPath, ['-e', check, JSON.stringify(want)], { env }).code, 0);
+    assert.equal(launchSync(process.execPath, ['-e', check, JSON.stringify([])], { env: {} }).code, 0, 'an empty env is empty');
+    assert.equal(launchSync(process.execPath, ['-e', check, JSON.stringify(want.slice(1))], { env }).code, 1, 'control: a missing entry is seen');
+  });
+
   test("a worker thread's own process.env reaches its children, and not the main thread's", async ({ assert }) => {
     // A worker's process.env is a private copy: what it sets there is not in the C environ.
     const api = import.meta.resolve('tsx/esm/api');
