@@ -2,7 +2,8 @@
  * The shipped audit: what each built-in launcher hands its child, bait by bait, under the kernel
  * personality this process runs (`fdaudit run --kernel …` runs it once per personality). `--launcher`,
  * `--bait` and `--grep` narrow it; each launcher is launched once per personality and every row reads
- * that one result. The mutants are in mutants.spec.ts, the other runtimes in runtimes.spec.ts.
+ * that one result. How each mutant is caught is in mutants.spec.ts (here only the row of the one whose
+ * verdict differs by personality), the other runtimes are in runtimes.spec.ts.
  *
  * Where a launcher behaves differently under a personality, the row states how, exactly: the sealed
  * core reports close_range where close_range works and poll (its first fallback) where it fails;
@@ -18,7 +19,7 @@ import { getPersonality, isKernelId } from '../../src/kernels/personalities.ts';
 import type { KernelTraits } from '../../src/kernels/types.ts';
 import type { Limit } from '../../src/probe/types.ts';
 import type { AuditFixture } from '../../src/runner/index.ts';
-import { auditMatrix, messages, rowsTest, selectedLaunchers, test, testName } from '../../src/runner/index.ts';
+import { auditMatrix, messages, rowsTest, runState, selectedLaunchers, test, testName } from '../../src/runner/index.ts';
 
 const NODE = ['node:spawn', 'node:spawnSync', 'node:execFile', 'node:exec'];
 
@@ -216,5 +217,18 @@ test.group('ext:python-subprocess: close_fds=True closes what it was given, unde
       assert.include(r.signals?.ignored ?? [], 'SIGUSR2', messages.signalsMessage(r) ?? '');
       assert.notInclude(r.signals?.ignored ?? [], 'SIGPIPE', messages.signalsMessage(r) ?? '');
     },
+  });
+});
+
+test.group('mutant:fd-setsize-fallback: fds >= 1024 leak exactly where its fallback runs', () => {
+  // In a single-kernel run its scenario forces the fallback; across personalities it runs as it is, and
+  // only the kernels where close_range fails (linux-5.8, linux-5.2, container-eperm, linux-5.8+no-proc)
+  // expose it.
+  const forced = (): boolean => !runState().options.matrix;
+  const HIGH: readonly BaitKind[] = ['high-fd', 'above-soft-limit'];
+  auditMatrix({ launchers: ['mutant:fd-setsize-fallback'] }).run(async ({ audit, assert, kernel }, row) => {
+    const r = await audit(row.launcher, { scenario: forced() });
+    if ((forced() || !closeRangeWorks(kernel)) && HIGH.includes(row.bait)) assertCrossedAtOwnNumber(assert, r, row.bait);
+    else assert.baitAsExpected(r, row.bait);
   });
 });

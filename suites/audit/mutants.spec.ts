@@ -19,7 +19,7 @@ import { blockedAndIgnoredSignals, FAR_RAISED, forcedFallback, raisedSoftLimit, 
 import type { Launcher, Scenario } from '../../src/launchers/types.ts';
 import { getRlimitNofile, setRlimitNofile } from '../../src/native/fdops.ts';
 import type { AuditFixture } from '../../src/runner/index.ts';
-import { auditMatrix, effectiveBaits, messages, rowsTest, runState, selectedBaits, selectedLaunchers, test, testName } from '../../src/runner/index.ts';
+import { effectiveBaits, messages, rowsTest, runState, selectedBaits, selectedLaunchers, test, testName } from '../../src/runner/index.ts';
 import { crossedKinds, describeResult } from './helpers.ts';
 
 /** Where close_range fails, every fallback runs unforced. */
@@ -103,18 +103,12 @@ test.group('mutant:naive-dup (F1/F2): fails with the parent stdin closed', () =>
   });
 });
 
-test.group('mutant:fd-setsize-fallback (F3): fds >= 1024 leak wherever its fallback runs', () => {
+test.group('mutant:fd-setsize-fallback (F3): caught in its scenario under every personality, next to its controls', () => {
   const id = 'mutant:fd-setsize-fallback';
-  // The run's row: in a single-kernel run its scenario forces the fallback; across personalities it
-  // runs as it is, so that the table shows the kernels that expose it by themselves.
+  // The run's row (bait by bait in launchers.spec.ts): in a single-kernel run its scenario forces the
+  // fallback; across personalities it runs as it is, so that the table shows the kernels that expose it.
   const forced = (): boolean => !runState().options.matrix;
   const fallbackRuns = (kernel: string): boolean => forced() || fallbackByKernel(kernel);
-  const HIGH: readonly BaitKind[] = ['high-fd', 'above-soft-limit'];
-  auditMatrix({ launchers: [id] }).run(async ({ audit, assert, kernel }, row) => {
-    const r = await audit(row.launcher, { scenario: forced() });
-    if (fallbackRuns(kernel) && HIGH.includes(row.bait)) assert.crossed(r, row.bait);
-    else assert.baitAsExpected(r, row.bait);
-  });
   /** Its scenario: the fallback forced where close_range works, the kernel's own failure elsewhere. */
   const exposed = (audit: AuditFixture): Promise<AuditResult> => (forced() ? audit(id) : auditAside(getLauncher(id)));
   /** Unforced: the launcher as it behaves by itself under this kernel. */
