@@ -25,6 +25,16 @@ export function buildProgram(): Command {
     .description('what does a child process inherit? file descriptors, RLIMIT_NOFILE and signal state, audited across launchers')
     .version(version())
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+Exit status: 0 ok, 1 an assertion failed, 2 usage error.
+
+Examples:
+  fdaudit run                                   the shipped audit suite; reports in reports/
+  fdaudit run --kernel all                      the same under every kernel personality
+  fdaudit compare --json audit.json             the matrix without assertions
+  fdaudit run --exec 'mine=./my-launcher {probe}'   hold your launcher to the sealed policy
+  "$(fdaudit probe --path)" --report -          what this shell would hand a child
+  fdaudit bench --quick --out /tmp/bench        a smoke run of the benchmarks`)
     .exitOverride();
   registerRun(program);
   registerCompare(program);
