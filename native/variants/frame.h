@@ -24,7 +24,9 @@ struct fda_child_steps {
   fda_child_step set_mask;
 };
 
-/* The sealed launcher's table, exactly fda_child_main's order. */
+/* The sealed launcher's steps in fda_child_main's order (its first step, unsharing a
+   table shared by CLONE_FILES, does nothing under vfork and is left out). Mutants copy
+   this table and swap in their flawed step. */
 extern const struct fda_child_steps fda_core_steps;
 
 /* The core's two fd-plan passes as one step. Child side. */

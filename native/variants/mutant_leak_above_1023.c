@@ -51,17 +51,9 @@ static int seal_below_1024(struct fda_child *c) {
   return 0;
 }
 
-static const struct fda_child_steps steps = {
-  .reset_signals = fda_child_reset_signals,
-  .fd_plan = fda_core_fd_plan,
-  .clear_keep = fda_child_clear_keep_cloexec,
-  .seal = seal_below_1024, /* the flaw */
-  .set_rlimit = fda_child_set_rlimit,
-  .chdir = fda_child_chdir,
-  .setpgid = fda_child_setpgid,
-  .set_mask = fda_child_set_mask,
-};
-
 int fda_spawn_mutant_leak_above_1023(const struct fda_plan *plan, struct fda_result *result) {
+  /* The core's steps, with the flawed one swapped in. */
+  struct fda_child_steps steps = fda_core_steps;
+  steps.seal = seal_below_1024; /* the flaw */
   return fda_variant_vfork(plan, result, &steps, FDA_FRAME_BLOCK_SIGNALS);
 }

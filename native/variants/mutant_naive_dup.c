@@ -42,17 +42,9 @@ static int naive_fd_plan(struct fda_child *c) {
   return 0;
 }
 
-static const struct fda_child_steps steps = {
-  .reset_signals = fda_child_reset_signals,
-  .fd_plan = naive_fd_plan, /* the flaw */
-  .clear_keep = fda_child_clear_keep_cloexec,
-  .seal = fda_child_seal,
-  .set_rlimit = fda_child_set_rlimit,
-  .chdir = fda_child_chdir,
-  .setpgid = fda_child_setpgid,
-  .set_mask = fda_child_set_mask,
-};
-
 int fda_spawn_mutant_naive_dup(const struct fda_plan *plan, struct fda_result *result) {
+  /* The core's steps, with the flawed one swapped in. */
+  struct fda_child_steps steps = fda_core_steps;
+  steps.fd_plan = naive_fd_plan; /* the flaw */
   return fda_variant_vfork(plan, result, &steps, FDA_FRAME_BLOCK_SIGNALS);
 }

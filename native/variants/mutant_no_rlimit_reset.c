@@ -14,17 +14,9 @@ static int rlimit_left_alone(struct fda_child *c) {
   return fda_child_set_rlimit(c);
 }
 
-static const struct fda_child_steps steps = {
-  .reset_signals = fda_child_reset_signals,
-  .fd_plan = fda_core_fd_plan,
-  .clear_keep = fda_child_clear_keep_cloexec,
-  .seal = fda_child_seal,
-  .set_rlimit = rlimit_left_alone, /* the flaw */
-  .chdir = fda_child_chdir,
-  .setpgid = fda_child_setpgid,
-  .set_mask = fda_child_set_mask,
-};
-
 int fda_spawn_mutant_no_rlimit_reset(const struct fda_plan *plan, struct fda_result *result) {
+  /* The core's steps, with the flawed one swapped in. */
+  struct fda_child_steps steps = fda_core_steps;
+  steps.set_rlimit = rlimit_left_alone; /* the flaw */
   return fda_variant_vfork(plan, result, &steps, FDA_FRAME_BLOCK_SIGNALS);
 }

@@ -9,17 +9,10 @@
  */
 #include "frame.h"
 
-static const struct fda_child_steps steps = {
-  .reset_signals = NULL, /* the flaw, with set_mask below and no blocking in the frame */
-  .fd_plan = fda_core_fd_plan,
-  .clear_keep = fda_child_clear_keep_cloexec,
-  .seal = fda_child_seal,
-  .set_rlimit = fda_child_set_rlimit,
-  .chdir = fda_child_chdir,
-  .setpgid = fda_child_setpgid,
-  .set_mask = NULL,
-};
-
 int fda_spawn_mutant_no_signal_reset(const struct fda_plan *plan, struct fda_result *result) {
+  /* The core's steps, with the flawed ones swapped out. */
+  struct fda_child_steps steps = fda_core_steps;
+  steps.reset_signals = NULL; /* the flaw, with set_mask and no blocking in the frame */
+  steps.set_mask = NULL;
   return fda_variant_vfork(plan, result, &steps, 0);
 }
