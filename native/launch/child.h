@@ -115,6 +115,13 @@ void fda_signals_restore(const sigset_t *old);
 int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *result);
 
 /*
+ * The end of a vfork-style launch: when the child could not be started
+ * (pid < 0) records {start_err, start_step}, else fda_child_collect; then
+ * fda_child_release. Returns 0 or -1 as fda_spawn does.
+ */
+int fda_child_finish(struct fda_child *c, pid_t pid, int start_err, int start_step, struct fda_result *result);
+
+/*
  * A complete exclusive upper bound for fd numbers in this process and in any
  * child forked from it now, not trusting the soft RLIMIT_NOFILE:
  * max(fd table size, hard limit). The table size comes from /proc/self/status

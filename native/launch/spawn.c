@@ -129,6 +129,19 @@ int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *r
   return -1;
 }
 
+int fda_child_finish(struct fda_child *c, pid_t pid, int start_err, int start_step, struct fda_result *result) {
+  int rc;
+  if (pid < 0) {
+    result->err = start_err;
+    result->step = start_step;
+    rc = -1;
+  } else {
+    rc = fda_child_collect(c, pid, result);
+  }
+  fda_child_release(c);
+  return rc;
+}
+
 /*
  * The child starts on the parent's fd table (CLONE_FILES) only where
  * close_range works, so fda_child_unshare_files can hand it a copy of just
@@ -222,15 +235,5 @@ int fda_spawn(const struct fda_plan *plan, struct fda_result *result) {
     spawn_err = errno;
   }
   fda_signals_restore(&old);
-
-  int rc;
-  if (pid < 0) {
-    result->err = spawn_err;
-    result->step = FDA_STEP_VFORK;
-    rc = -1;
-  } else {
-    rc = fda_child_collect(&c, pid, result);
-  }
-  fda_child_release(&c);
-  return rc;
+  return fda_child_finish(&c, pid, spawn_err, FDA_STEP_VFORK, result);
 }

@@ -50,15 +50,5 @@ int fda_variant_vfork(const struct fda_plan *plan, struct fda_result *result,
   if (pid == 0) fda_variant_child_run(&c, steps);
   int saved = errno;
   if (flags & FDA_FRAME_BLOCK_SIGNALS) fda_signals_restore(&old);
-
-  int rc;
-  if (pid < 0) {
-    result->err = saved;
-    result->step = FDA_STEP_VFORK;
-    rc = -1;
-  } else {
-    rc = fda_child_collect(&c, pid, result);
-  }
-  fda_child_release(&c);
-  return rc;
+  return fda_child_finish(&c, pid, saved, FDA_STEP_VFORK, result);
 }
