@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { openFds, zombieChildren } from '../native/fdops.ts';
+import { moduleWorker, reportingThread, type ReportingThread } from '../threads.ts';
 import type { ChurnThreadResult, LaunchThreadData, LaunchThreadResult } from './stress-thread.ts';
 
 export interface StressPlan {
@@ -52,34 +52,9 @@ const FLOOD_SIGNALS = ['SIGUSR2', 'SIGWINCH'] as const;
 const fromSource = import.meta.url.endsWith('.ts');
 const threadUrl = new URL(`./stress-thread${fromSource ? '.ts' : '.js'}`, import.meta.url);
 
-/** A worker running stress-thread: compiled JavaScript once built; from source, through tsx's loader. */
-function newThread(data: object): Worker {
-  if (!fromSource) return new Worker(threadUrl, { workerData: data });
-  // tsx's hooks are registered per thread: the worker registers them before importing the module.
-  const api = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(threadUrl.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: data });
-}
-
-/** A thread and its final report; `ready` settles when it says it has started its work (churn threads). */
-function runThread<T>(data: object): { worker: Worker; result: Promise<T>; ready: Promise<void> } {
-  const worker = newThread(data);
-  let onReady = (): void => {};
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const result = new Promise<T>((resolve, reject) => {
-    let got: T | undefined;
-    worker.on('message', (m: T & { role?: string }) => {
-      if (m.role === 'ready') onReady();
-      else got = m;
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      onReady();
-      if (got !== undefined) resolve(got);
-      else reject(new Error(`stress thread exited with code ${code} before reporting`));
-    });
-  });
-  return { worker, result, ready };
+/** A stress thread (compiled JavaScript once built, TypeScript from source) and its final report. */
+function runThread<T>(data: object): ReportingThread<T> {
+  return reportingThread<T>(moduleWorker(threadUrl, data), 'stress thread');
 }
 
 export async function runStress(plan: StressPlan): Promise<StressOutcome> {

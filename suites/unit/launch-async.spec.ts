@@ -13,16 +13,14 @@ import { Worker } from 'node:worker_threads';
 import { binding } from '../../src/launch/binding.ts';
 import { launch } from '../../src/launch/index.ts';
 import { nativeOutDir, packageRoot } from '../../src/native/paths.ts';
+import { moduleWorker } from '../../src/threads.ts';
 import { hostAllows, isExpectedAuto, leftovers } from './launch.helpers.ts';
 
 const fixture = join(packageRoot, 'suites', 'unit', 'launch.async.fixture.ts');
 
-/** A worker running launch.worker.fixture.ts; tsx's hooks are per thread, so the worker registers them first. */
+/** A worker running launch.worker.fixture.ts. */
 function tsWorker(mode: 'run' | 'abandon'): Worker {
-  const api = import.meta.resolve('tsx/esm/api');
-  const url = pathToFileURL(join(packageRoot, 'suites', 'unit', 'launch.worker.fixture.ts')).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
-  return new Worker(boot, { eval: true, workerData: mode });
+  return moduleWorker(pathToFileURL(join(packageRoot, 'suites', 'unit', 'launch.worker.fixture.ts')), mode);
 }
 
 test.group('launch async', () => {

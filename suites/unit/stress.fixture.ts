@@ -20,9 +20,9 @@
  * the flood reached the handlers of this process.
  */
 import { fstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { close, dupTo, pipe, setThreadSignalMask, threadSignalMask, zombieChildren, openFds } from '../../src/native/fdops.ts';
 import { nativePath } from '../../src/native/paths.ts';
+import { moduleWorker, reportingThread, type ReportingThread } from '../../src/threads.ts';
 import type { ChurnReport, ChurnRole, LaunchReport, LaunchRole } from './stress-thread.fixture.ts';
 
 export interface StressConfig {
@@ -133,32 +133,11 @@ function ownFds(helpers: ReadonlySet<string>): number[] {
   });
 }
 
-const fromSource = import.meta.url.endsWith('.ts');
 const threadUrl = new URL('./stress-thread.fixture.ts', import.meta.url);
 
-/** A worker running the thread fixture; tsx's hooks are registered per thread, before the module is imported. */
-function startThread<T>(data: LaunchRole | ChurnRole): { result: Promise<T>; ready: Promise<void>; exited: Promise<void> } {
-  if (!fromSource) throw new Error('stress fixture: runs from TypeScript source only');
-  const api = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(threadUrl.href)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: data });
-  let onReady = (): void => {};
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  let got: T | undefined;
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const result = new Promise<T>((resolve, reject) => {
-    worker.on('message', (m: T & { role?: string }) => {
-      if (m.role === 'ready') onReady();
-      else got = m;
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      onReady();
-      if (got !== undefined) resolve(got);
-      else reject(new Error(`stress thread exited with code ${code} before reporting`));
-    });
-  });
-  return { result, ready, exited };
+/** A worker running the thread fixture, and its final report. */
+function startThread<T>(data: LaunchRole | ChurnRole): ReportingThread<T> {
+  return reportingThread<T>(moduleWorker(threadUrl, data), 'stress thread');
 }
 
 const devIno = (fd: number): string => {

@@ -1,0 +1,44 @@
+/** Worker threads running a module of this package, from compiled JavaScript or from TypeScript source. */
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Starts `module` in a worker thread. A `.ts` module (running from source) is loaded through tsx,
+ * whose hooks are registered per thread: the worker registers them before importing the module.
+ */
+export function moduleWorker(module: URL, workerData?: unknown): Worker {
+  if (!module.pathname.endsWith('.ts')) return new Worker(module, { workerData });
+  const api = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(module.href)}); })`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+export interface ReportingThread<T> {
+  worker: Worker;
+  /** The last message that is not `{ role: 'ready' }`; rejects if the thread exits without one. */
+  result: Promise<T>;
+  /** Settles when the thread posts `{ role: 'ready' }` (or exits). */
+  ready: Promise<void>;
+  /** Settles when the thread has exited. */
+  exited: Promise<void>;
+}
+
+/** Follows a worker that posts `{ role: 'ready' }` once it has started its work, then its report. */
+export function reportingThread<T>(worker: Worker, name = 'thread'): ReportingThread<T> {
+  let onReady = (): void => {};
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const result = new Promise<T>((resolve, reject) => {
+    let got: T | undefined;
+    worker.on('message', (m: T & { role?: string }) => {
+      if (m.role === 'ready') onReady();
+      else got = m;
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      onReady();
+      if (got !== undefined) resolve(got);
+      else reject(new Error(`${name} exited with code ${code} before reporting`));
+    });
+  });
+  return { worker, result, ready, exited };
+}
