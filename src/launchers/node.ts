@@ -29,6 +29,16 @@ export function shellQuote(word: string): string {
 
 const available = async (): Promise<null> => null;
 
+/** Runs `start` with an fd on the launch's output file; this process's copy is closed once the child has one. */
+function withOutputFd<T>(ctx: LaunchContext, start: (out: number) => T): T {
+  const out = openSync(outputPath(ctx), 'w');
+  try {
+    return start(out);
+  } finally {
+    closeSync(out);
+  }
+}
+
 const nodeSpawn: Launcher = {
   id: 'node:spawn',
   description: 'child_process.spawn (libuv fork + exec): closes nothing but CLOEXEC fds, keeps Node\'s raised soft limit',
@@ -37,14 +47,8 @@ const nodeSpawn: Launcher = {
   unavailable: available,
   async run(ctx) {
     const [file, args] = splitProbe(ctx);
-    const out = openSync(outputPath(ctx), 'w');
-    let child;
-    try {
-      // detached: a new session, so a timeout can kill the whole group.
-      child = spawn(file, args, { stdio: stdioWithKeep(out, ctx.keep), detached: true });
-    } finally {
-      closeSync(out);
-    }
+    // detached: a new session, so a timeout can kill the whole group.
+    const child = withOutputFd(ctx, (out) => spawn(file, args, { stdio: stdioWithKeep(out, ctx.keep), detached: true }));
     const exited = new Promise<{ code: number | null; signal: string | null }>((res, rej) => {
       child.once('error', rej);
       child.once('exit', (code, signal) => res({ code, signal }));
@@ -65,13 +69,8 @@ const nodeSpawnSync: Launcher = {
   unavailable: available,
   async run(ctx) {
     const [file, args] = splitProbe(ctx);
-    const out = openSync(outputPath(ctx), 'w');
-    let r;
-    try {
-      r = spawnSync(file, args, { stdio: stdioWithKeep(out, ctx.keep), timeout: ctx.timeoutMs, killSignal: 'SIGKILL' });
-    } finally {
-      closeSync(out);
-    }
+    const r = withOutputFd(ctx, (out) =>
+      spawnSync(file, args, { stdio: stdioWithKeep(out, ctx.keep), timeout: ctx.timeoutMs, killSignal: 'SIGKILL' }));
     const err = r.error as NodeJS.ErrnoException | undefined;
     if (err?.code === 'ETIMEDOUT') throw new LauncherTimeoutError('node:spawnSync', ctx.timeoutMs, 'spawnSync killed the child');
     if (err) throw err;
