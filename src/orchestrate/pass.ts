@@ -1,0 +1,115 @@
+/**
+ * One pass of the specs in this process, under whatever kernel personality the process runs: japa
+ * configured programmatically with @japa/assert, the fdaudit plugin, the console reporter(s) the plan
+ * asks for and a collector; returns the audit results and one TestRecord per test.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assert } from '@japa/assert';
+import { configure, run } from '@japa/runner';
+import { dot, spec } from '@japa/runner/reporters';
+import type { NamedReporterContract } from '@japa/runner/types';
+import type { AuditResult } from '../audit/types.ts';
+import type { Launcher } from '../launchers/types.ts';
+import type { TestRecord } from '../report/types.ts';
+import { recordsReporter, GrepRefiner } from '../runner/collector.ts';
+import { fdaudit } from '../runner/plugin.ts';
+import { progressReporter } from '../runner/progress.ts';
+import { collectedResults, type RunOptions } from '../runner/state.ts';
+import { defaultSpecDir, type RunPlan } from './plan.ts';
+
+export interface PassOutcome {
+  kernel: string;
+  results: AuditResult[];
+  records: TestRecord[];
+  /** Something failed outside any test (a spec that does not load, a hook); the message says what. */
+  runError: string | null;
+}
+
+/** Whether this module was loaded from TypeScript sources (through tsx), so .ts specs import as they are. */
+function runningFromSources(): boolean {
+  return import.meta.url.endsWith('.ts');
+}
+
+/** Compiled CLI: teaches Node to import .spec.ts files (tsx's ESM loader) before any spec is imported. */
+async function ensureTypeScriptSpecs(files: readonly string[]): Promise<void> {
+  if (runningFromSources()) return;
+  if (!files.some((f) => /\.(c|m)?tsx?$/.test(f) || /[*{]/.test(f))) return;
+  let register: () => unknown;
+  try {
+    ({ register } = (await import('tsx/esm/api')) as { register: () => unknown });
+  } catch {
+    throw new Error('TypeScript spec files need the tsx package (npm install --save-dev tsx), or write the specs in JavaScript');
+  }
+  register();
+}
+
+/** Spec files of the shipped audit suite (sources or compiled, whichever this copy of the package has). */
+export function defaultSpecFiles(): URL[] {
+  const dir = defaultSpecDir();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /\.spec\.(ts|js|mjs)$/.test(n))
+    .sort()
+    .map((n) => pathToFileURL(join(dir, n)));
+}
+
+export function runOptionsFor(plan: RunPlan, kernel: string): Partial<RunOptions> {
+  return {
+    kernel,
+    matrix: !(plan.kernels.length === 1 && plan.kernels[0] === 'host'),
+    launchers: plan.launchers,
+    baits: plan.baits,
+    grep: plan.grep,
+    userLaunchers: plan.userLaunchers,
+    execSpecs: plan.execSpecs,
+    configFile: plan.configFile,
+    timeoutMs: plan.timeoutMs,
+  };
+}
+
+/**
+ * Runs the plan's specs once in this process. `console` picks japa's console reporter ('spec', 'dot' or
+ * none). japa can run once per process: call this once.
+ */
+export async function runSpecsHere(
+  plan: RunPlan,
+  kernel: string,
+  userLaunchers: readonly Launcher[],
+  console: 'spec' | 'dot' | null,
+): Promise<PassOutcome> {
+  const records: TestRecord[] = [];
+  const collector = recordsReporter(records, plan.cwd);
+  const refiner = new GrepRefiner();
+  // Without a console reporter a progress line on stderr (terminals only) shows the run going.
+  const progress = progressReporter(refiner);
+  const list: NamedReporterContract[] = [spec(), dot(), collector, progress];
+  const activated = [console ?? progress.name, collector.name];
+  const files = plan.specs.length ? plan.specs : defaultSpecFiles().map((u) => u.pathname);
+  await ensureTypeScriptSpecs(files);
+
+  const previousExit = process.exitCode;
+  process.exitCode = undefined;
+  configure({
+    cwd: plan.cwd,
+    // The shipped suite may sit under node_modules (an installed package): list it, do not glob it.
+    files: plan.specs.length ? plan.specs : async () => defaultSpecFiles(),
+    timeout: Math.max(120_000, plan.timeoutMs * 4),
+    plugins: [assert(), fdaudit({ ...runOptionsFor(plan, kernel), launcherObjects: userLaunchers })],
+    reporters: { activated, list },
+    refiner,
+    forceExit: false,
+  });
+  await run();
+  const failedOutside = process.exitCode === 1 && !records.some((r) => r.status === 'failed');
+  process.exitCode = previousExit;
+  let runError: string | null = null;
+  if (failedOutside) runError = 'the run failed outside any test (a spec file that does not load, or an unhandled error; see above)';
+  return { kernel, results: collectedResults(), records, runError };
+}

@@ -1,0 +1,113 @@
+import { test } from '@japa/runner';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, findConfig, loadConfig } from '../../../src/launchers/config.ts';
+
+const fixtures = fileURLToPath(new URL('../../fixtures/config/', import.meta.url));
+
+test.group('launchers: config file', (group) => {
+  let dir = '';
+  group.each.setup(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fdaudit-config-test-'));
+    return () => rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('no config file in the directory: null, and nothing is invented', async ({ assert }) => {
+    assert.isNull(findConfig(dir));
+    assert.isNull(await loadConfig(undefined, dir));
+  });
+
+  test('an .mjs config gives adapters and templates as ext:NAME, and expectations by id', async ({ assert }) => {
+    const cfg = await loadConfig(join(fixtures, 'fdaudit.config.mjs'));
+    assert.isNotNull(cfg);
+    assert.deepEqual(cfg?.launchers.map((l) => [l.id, l.kind]), [['ext:spawn-adapter', 'adapter'], ['ext:env-exec', 'external']]);
+    assert.deepEqual(cfg?.expect, { 'ext:env-exec': 'leak' });
+  });
+
+  test('a .ts config is loaded through tsx, and its adapter runs in this process', async ({ assert }) => {
+    const cfg = await loadConfig(join(fixtures, 'fdaudit.config.ts'));
+    const l = cfg?.launchers[0];
+    assert.equal(l?.id, 'ext:ts-adapter');
+    const out = await l?.run({ probeArgv: ['/x'], reportPath: '/nonexistent', keep: [], timeoutMs: 1000 });
+    assert.deepEqual(out, { code: 3, signal: null, closeStrategy: null });
+  });
+
+  test('a .ts config in a package without "type": "module" (compiled to CommonJS) gives the same launchers', async ({ assert }) => {
+    writeFileSync(join(dir, 'package.json'), '{ "name": "cjs-project" }\n');
+    writeFileSync(
+      join(dir, 'fdaudit.config.ts'),
+      "const adapter = { id: 'cjs-adapter', launch: async (argv: string[]) => ({ code: argv.length, signal: null }) };\n" +
+        "export default { launchers: [adapter], exec: ['cjs-exec=env {probe}'], expect: { 'cjs-exec': 'leak' } };\n",
+    );
+    const cfg = await loadConfig(undefined, dir);
+    assert.deepEqual(cfg?.launchers.map((l) => [l.id, l.kind]), [['ext:cjs-adapter', 'adapter'], ['ext:cjs-exec', 'external']]);
+    assert.deepEqual(cfg?.expect, { 'ext:cjs-exec': 'leak' });
+    const out = await cfg?.launchers[0]?.run({ probeArgv: ['/x', 'y'], reportPath: '/nonexistent', keep: [], timeoutMs: 1000 });
+    assert.deepEqual(out, { code: 2, signal: null, closeStrategy: null });
+    // Named exports instead of a default one, in the same CommonJS package.
+    const named = join(dir, 'named.ts');
+    writeFileSync(named, "export const exec = ['named=env {probe}'];\n");
+    assert.deepEqual((await loadConfig(named))?.launchers.map((l) => l.id), ['ext:named']);
+  });
+
+  test('a config that exports none of launchers, exec, expect is refused, naming what it found', async ({ assert }) => {
+    const typo = join(dir, 'typo.mjs');
+    writeFileSync(typo, "export default { launcher: [] };\n");
+    await assert.rejects(() => loadConfig(typo), /typo\.mjs: exports none of launchers, exec, expect \(found: launcher\)/);
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export default {};\n');
+    await assert.rejects(() => loadConfig(empty), /empty\.mjs: exports none of launchers, exec, expect \(the export is empty\)/);
+    // Control: one known key is enough.
+    const ok = join(dir, 'ok.mjs');
+    writeFileSync(ok, 'export default { expect: {} };\n');
+    assert.deepEqual((await loadConfig(ok))?.launchers, []);
+  });
+
+  test('the config in the working directory is found by its documented name', async ({ assert }) => {
+    writeFileSync(join(dir, 'fdaudit.config.mjs'), "export default { exec: ['here=env {probe}'] };\n");
+    assert.equal(findConfig(dir), join(dir, 'fdaudit.config.mjs'));
+    const cfg = await loadConfig(undefined, dir);
+    assert.deepEqual(cfg?.launchers.map((l) => l.id), ['ext:here']);
+  });
+
+  test('a named config that does not exist, cannot be read, or does not load is a ConfigError naming it', async ({ assert }) => {
+    const missing = join(dir, 'nope.mjs');
+    await assert.rejects(() => loadConfig(missing), /config .*nope\.mjs: cannot be read \(ENOENT\)/);
+    const broken = join(dir, 'broken.mjs');
+    writeFileSync(broken, 'export default {;\n');
+    await assert.rejects(() => loadConfig(broken), /broken\.mjs: failed to load/);
+    const wrongExt = join(dir, 'c.json');
+    writeFileSync(wrongExt, '{}');
+    await assert.rejects(() => loadConfig(wrongExt), /unsupported extension '.json'/);
+    if (process.getuid?.() !== 0) {
+      const locked = join(dir, 'locked.mjs');
+      writeFileSync(locked, 'export default {};\n');
+      chmodSync(locked, 0o000);
+      await assert.rejects(() => loadConfig(locked), /cannot be read \(EACCES\)/);
+    }
+    try {
+      await loadConfig(missing);
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.instanceOf(err, ConfigError);
+    }
+  });
+
+  test('a config of the wrong shape says which entry is wrong', async ({ assert }) => {
+    const cases: Array<[string, RegExp]> = [
+      ['export default 3;', /must export an object/],
+      ["export default { launchers: {} };", /launchers must be an array/],
+      ["export default { launchers: [{ id: 'a' }] };", /launcher 'a' has no launch\(argv, options\) function/],
+      ["export default { launchers: [{ launch() {} }] };", /has no string id/],
+      ["export default { exec: ['a=env true'] };", /no \{probe\}/],
+      ["export default { expect: { a: 1 } };", /expect\.a must be a string/],
+    ];
+    for (const [i, [text, re]] of cases.entries()) {
+      const p = join(dir, `c${i}.mjs`);
+      writeFileSync(p, `${text}\n`);
+      await assert.rejects(() => loadConfig(p), re);
+    }
+  });
+});
