@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -172,8 +173,12 @@ static void probe_files(void) {
 
 #if defined(__x86_64__)
 /* close_range through the two other doors into an x86_64 kernel: the i386
- * table (int 0x80) and the x32 one (syscall with bit 30 set). Either may be
- * compiled out of the kernel, which then answers ENOSYS on its own. */
+ * table (int 0x80) and the x32 one (syscall with bit 30 set). A kernel built
+ * without x32 answers ENOSYS on its own. One built or booted without IA32
+ * emulation has no int 0x80 gate at all: the instruction faults (SIGSEGV)
+ * before any syscall code or seccomp filter runs. So each door is tried in a
+ * forked child that writes the result to a pipe; a child killed by a signal
+ * means the door is absent, and the prober lives on either way. */
 static long raw_i386(long nr, long a, long b, long c) {
   long rc;
   __asm__ volatile("int $0x80" : "=a"(rc) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory", "r8", "r9", "r10", "r11");
@@ -186,23 +191,57 @@ static long raw_x32(long nr, long a, long b, long c) {
   return rc;
 }
 
+/* Which door FDAUDIT_SYSPROBE_FAULT names ("i386", "x32") is made to fault:
+ * how the tests show that a fault is reported as absent. */
+static int forced_fault(const char *door) {
+  const char *v = getenv("FDAUDIT_SYSPROBE_FAULT");
+  return v && strcmp(v, door) == 0;
+}
+
+static void probe_door(const char *key, const char *door, long (*raw)(long, long, long, long), long nr) {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) {
+    report(key, -1);
+    return;
+  }
+  fflush(stdout); /* the child must not write our buffered output twice */
+  pid_t pid = fork();
+  if (pid < 0) {
+    report(key, -1);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return;
+  }
+  if (pid == 0) {
+    int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
+    if (forced_fault(door)) raise(SIGSEGV);
+    long rc = raw(nr, fd, fd, 0);
+    ssize_t w = write(pipefd[1], &rc, sizeof rc);
+    _exit(w == (ssize_t)sizeof rc ? 0 : 1);
+  }
+  close(pipefd[1]);
+  long rc = 0;
+  ssize_t got;
+  do got = read(pipefd[0], &rc, sizeof rc);
+  while (got < 0 && errno == EINTR);
+  close(pipefd[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status) || got != (ssize_t)sizeof rc) {
+    emit(key, "absent");
+    return;
+  }
+  if (rc < 0 && rc > -4096) {
+    errno = (int)-rc;
+    rc = -1;
+  }
+  report(key, rc);
+}
+
 static void probe_other_abis(void) {
-  int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
-  long rc = raw_i386(436, fd, fd, 0);
-  if (rc < 0 && rc > -4096) {
-    errno = (int)-rc;
-    rc = -1;
-  }
-  report("close_range_i386", rc);
-  close(fd);
-  fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
-  rc = raw_x32(0x40000000L | 436, fd, fd, 0);
-  if (rc < 0 && rc > -4096) {
-    errno = (int)-rc;
-    rc = -1;
-  }
-  report("close_range_x32", rc);
-  close(fd);
+  probe_door("close_range_i386", "i386", raw_i386, 436);
+  probe_door("close_range_x32", "x32", raw_x32, 0x40000000L | 436);
 }
 #else
 static void probe_other_abis(void) {}

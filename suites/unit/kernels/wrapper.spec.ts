@@ -20,11 +20,11 @@ function run(args: string[]) {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-function sysprobe(wrapperArgs: string[] | null): Outcomes {
+function sysprobe(wrapperArgs: string[] | null, env: NodeJS.ProcessEnv = process.env): Outcomes {
   const probe = nativePath('fdaudit-sysprobe');
   const r = wrapperArgs === null
-    ? spawnSync(probe, [], { encoding: 'utf8', timeout: 60_000 })
-    : spawnSync(kernelWrapperPath(), [...wrapperArgs, '--', probe], { encoding: 'utf8', timeout: 60_000 });
+    ? spawnSync(probe, [], { encoding: 'utf8', timeout: 60_000, env })
+    : spawnSync(kernelWrapperPath(), [...wrapperArgs, '--', probe], { encoding: 'utf8', timeout: 60_000, env });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`sysprobe exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Outcomes;
@@ -69,12 +69,24 @@ test.group('kernel wrapper: syscall refusals per personality', (group) => {
       const changes = EXPECTED_CHANGES[kernel];
       assert.sameMembers(Object.keys(got), Object.keys(host));
       for (const call of Object.keys(host)) {
-        const expected = changes[call] ?? host[call];
+        // A door this kernel lacks (no IA32 emulation: int 0x80 faults) is absent under every personality.
+        const expected = host[call] === 'absent' ? 'absent' : (changes[call] ?? host[call]);
         assert.equal(got[call], expected, `${kernel}: ${call}`);
       }
       if (kernel !== 'host') assert.notDeepEqual(got, host);
     });
   }
+
+  test('an ABI door that faults (a kernel without IA32 emulation) is reported absent; the prober survives', ({ assert }) => {
+    for (const door of ['i386', 'x32'] as const) {
+      const key = `close_range_${door}`;
+      if (!(key in host)) continue; // not x86_64: there are no other doors
+      const got = sysprobe(null, { ...process.env, FDAUDIT_SYSPROBE_FAULT: door });
+      assert.equal(got[key], 'absent', key);
+      // Control: every other answer is what the unforced run gave.
+      for (const call of Object.keys(host)) if (call !== key) assert.equal(got[call], host[call], call);
+    }
+  });
 
   test('a+b composes: container-eperm+no-proc refuses close_range with EPERM and hides /proc', ({ assert }) => {
     const got = sysprobe(['--as', 'container-eperm+no-proc']);
