@@ -9,7 +9,7 @@ import type { NamedReporterContract } from '@japa/runner/types';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cloexecInheritedFds } from '../src/cli/run-hygiene.ts';
+import { cloexecInheritedFds } from '../src/orchestrate/hygiene.ts';
 
 // Every temp file the tests, the launchers and their children make goes
 // under one private directory (os.tmpdir() reads TMPDIR on each call and

@@ -10,7 +10,7 @@ import { kernelAvailability, wrapArgv } from '../kernels/wrapper.ts';
 import { buildAuditReport, serializeAuditReport } from '../report/audit-json.ts';
 import { Progress } from '../report/progress.ts';
 import { renderTerminal } from '../report/table.ts';
-import { selectLaunchers } from './launcher-options.ts';
+import { selectLaunchers } from '../orchestrate/selection.ts';
 import { collectList, collectWhole, ExitWith, positiveInt, UsageError } from './usage.ts';
 
 interface CompareOptions {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { BAIT_KINDS } from '../bait/types.ts';
 import { launchers } from '../launchers/registry.ts';
-import { selectLaunchers } from './launcher-options.ts';
+import { selectLaunchers } from '../orchestrate/selection.ts';
 import { collectWhole } from './usage.ts';
 
 /** What each bait kind is, one line each. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TIMEOUT_MS } from '../audit/audit.ts';
 import { probeArgv, probePath } from '../probe/path.ts';
-import { selectLaunchers } from './launcher-options.ts';
+import { selectLaunchers } from '../orchestrate/selection.ts';
 import { collectWhole, positiveInt, UsageError } from './usage.ts';
 
 interface ProbeOptions {

@@ -5,10 +5,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-/** A bad command line: printed as one short line, exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { checkChoices, RunFailed, UsageError } from '../orchestrate/errors.ts';
 
 /** Ends the command with this exit status and nothing more to print (e.g. a re-run's own status). */
 export class ExitWith extends Error {
@@ -29,12 +26,6 @@ export function collectWhole(value: string, previous: string[] | undefined): str
   return [...(previous ?? []), value];
 }
 
-/** Checks every value against a list, naming the first bad one and the valid ones. */
-export function checkChoices(what: string, values: readonly string[], valid: readonly string[]): void {
-  for (const v of values) {
-    if (!valid.includes(v)) throw new UsageError(`unknown ${what} '${v}'; valid: ${valid.join(', ')}`);
-  }
-}
 
 /** Parses a positive integer option (e.g. --timeout). */
 export function positiveInt(what: string): (value: string) => number {
