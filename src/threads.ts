@@ -1,9 +1,31 @@
 /** Worker threads running a module of this package, from compiled JavaScript or from TypeScript source. */
 import { Worker } from 'node:worker_threads';
 
+/** A module that throws when evaluated: imported first, it stops the evaluation of what follows. */
+const STOP = 'data:text/javascript,throw%20new%20Error(%22link%20only%22)';
+
+/**
+ * Compiles a `.ts` worker module and everything it imports in this thread, without running any of
+ * it, so that tsx's cache holds them before a worker thread loads them. Call it (once) before
+ * moduleWorker. Why: tsx's hooks are registered per thread, and a worker's hooks start a compiler
+ * process of their own on a cache miss; when the worker ends, its event loop is gone and nothing
+ * would ever reap that process. With everything cached, the worker never starts one. A no-op for
+ * compiled JavaScript.
+ */
+export async function prepareModuleWorker(module: URL): Promise<void> {
+  if (!module.pathname.endsWith('.ts')) return;
+  const source = `import ${JSON.stringify(STOP)}; import ${JSON.stringify(module.href)};`;
+  try {
+    await import(`data:text/javascript,${encodeURIComponent(source)}`);
+  } catch (err) {
+    if (!(err instanceof Error && err.message === 'link only')) throw err;
+  }
+}
+
 /**
  * Starts `module` in a worker thread. A `.ts` module (running from source) is loaded through tsx,
- * whose hooks are registered per thread: the worker registers them before importing the module.
+ * whose hooks are registered per thread: the worker registers them before importing the module
+ * (prepareModuleWorker first, so that they find it compiled).
  */
 export function moduleWorker(module: URL, workerData?: unknown): Worker {
   if (!module.pathname.endsWith('.ts')) return new Worker(module, { workerData });

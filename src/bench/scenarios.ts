@@ -205,7 +205,6 @@ export async function stressScenario(ctx: ScenarioContext): Promise<BenchRow[]> 
       extra_fd_children: out.extraFdChildren,
       max_extra_fds: out.maxExtraFds,
       zombies: out.zombies,
-      other_zombies: out.otherZombies.length ? out.otherZombies.join(', ') : null,
       parent_fd_delta: out.fdDelta,
       signals_sent: out.signalsSent,
       signals_handled: out.signalsHandled,

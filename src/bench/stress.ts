@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { openFds, zombieChildren } from '../native/fdops.ts';
-import { moduleWorker, reportingThread, type ReportingThread } from '../threads.ts';
+import { moduleWorker, prepareModuleWorker, reportingThread, type ReportingThread } from '../threads.ts';
 import type { ChurnThreadResult, LaunchThreadData, LaunchThreadResult } from './stress-thread.ts';
 
 export interface StressPlan {
@@ -26,10 +26,8 @@ export interface StressOutcome {
   launchesPerSec: number;
   extraFdChildren: number;
   maxExtraFds: number;
-  /** Unreaped children running the launched program. */
+  /** Unreaped children of this process at the end, whatever started them. */
   zombies: number;
-  /** Unreaped children of this process that the launches did not start ("pid (name)"). */
-  otherZombies: string[];
   fdDelta: number;
   signalsSent: number;
   signalsHandled: number;
@@ -58,6 +56,7 @@ function runThread<T>(data: object): ReportingThread<T> {
 }
 
 export async function runStress(plan: StressPlan): Promise<StressOutcome> {
+  await prepareModuleWorker(threadUrl);
   let handled = 0;
   const onSignal = (): void => {
     handled++;
@@ -106,17 +105,9 @@ export async function runStress(plan: StressPlan): Promise<StressOutcome> {
   for (const s of FLOOD_SIGNALS) process.off(s, onSignal);
 
   launchResults = launchResults.filter((r) => r.role === 'launch');
-  // A launcher's zombie is an unreaped instance of the program it launched. Other children of this process
-  // (a loader's helper started from a worker thread whose loop is gone, say) are named, not counted.
-  const program = basename(plan.file).slice(0, 15);
-  const zombies: number[] = [];
-  const otherZombies: string[] = [];
-  for (const pid of zombieChildren()) {
-    const name = describeProcess(pid);
-    if (name === program) zombies.push(pid);
-    else otherZombies.push(`${pid} (${name})`);
-  }
-  for (const pid of zombies) errors.push(`zombie child ${pid}: ${program}`);
+  // Every unreaped child is a zombie of the run, named by its command.
+  const zombies = zombieChildren().map((pid) => `${pid} (${describeProcess(pid)})`);
+  for (const z of zombies) errors.push(`zombie child ${z}`);
   const samples = launchResults.flatMap((r) => r.samples);
   for (const r of launchResults) errors.push(...r.errors);
   const first = Math.min(...launchResults.map((r) => r.startedAt));
@@ -130,7 +121,6 @@ export async function runStress(plan: StressPlan): Promise<StressOutcome> {
     extraFdChildren: launchResults.reduce((n, r) => n + r.extraFdChildren, 0),
     maxExtraFds: launchResults.reduce((n, r) => Math.max(n, r.maxExtraFds), 0),
     zombies: zombies.length,
-    otherZombies,
     fdDelta: openFds().length - fdsBefore,
     signalsSent: sent,
     signalsHandled: handled,

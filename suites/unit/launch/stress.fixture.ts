@@ -1,28 +1,31 @@
 /**
- * Subprocess half of stress.spec.ts. Must be started as the leader of a
- * process group of its own (the spec spawns it detached): it floods that
- * whole group with signals.
+ * Subprocess half of stress.spec.ts.
  *
  *   node -e BOOT -- stress.fixture.ts CONFIG_JSON OUT_PATH   (BOOT: see stress.spec.ts)
  *
  * Launch threads run sealed (or, for the control, unsealed) launches of
  * fdaudit-fdlist while a churn thread opens and closes non-CLOEXEC fds (low
  * and >= 1024), non-CLOEXEC strays stay open for the whole run, and a timer
- * sends SIGUSR1 and SIGUSR2 to the process group, both with handlers here.
+ * sends SIGUSR1 and SIGUSR2 to this process (both with handlers here) and to
+ * every child it has started since the run began — the launches, between
+ * vfork and execve included (a child in that window is already listed in
+ * /proc/self/task/TID/children). Children that were there before the run (a
+ * TypeScript loader's compiler process, say) are not launches and are left
+ * alone, and nothing outside this process and its launches is signalled.
  *
  * How a handler running in a child would show: SIGUSR1 is blocked in every
  * thread of this process (checked in /proc), so no thread of this process
  * can ever take it, yet its handler stays installed. The flood also reaches
- * every child, between vfork and execve included. Node's C-level handler,
+ * every launched child, between vfork and execve included. Node's C-level handler,
  * had it run in a child, would write to this process's signal pipe (shared
  * until execve), and the SIGUSR1 listener here would fire: any count above 0
  * is a handler that ran in a child. SIGUSR2 is not blocked: its count proves
  * the flood reached the handlers of this process.
  */
-import { fstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { fstatSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { close, dupTo, pipe, setThreadSignalMask, threadSignalMask, zombieChildren, openFds } from '../../../src/native/fdops.ts';
 import { nativePath } from '../../../src/native/paths.ts';
-import { moduleWorker, reportingThread, type ReportingThread } from '../../../src/threads.ts';
+import { moduleWorker, prepareModuleWorker, reportingThread, type ReportingThread } from '../../../src/threads.ts';
 import type { ChurnReport, ChurnRole, LaunchReport, LaunchRole } from './stress-thread.fixture.ts';
 
 export interface StressConfig {
@@ -56,11 +59,9 @@ export interface StressResult {
   usr1Unblocked: string[];
   /** Unreaped children, "pid (name)". */
   zombies: string[];
-  /** Open fds, without the pipes to the TypeScript loader's esbuild helpers (killed by the flood). */
+  /** Open fds of this process before the threads start and after they have ended. */
   fdsBefore: number[];
   fdsAfter: number[];
-  /** Pipes to esbuild helpers still open at the end (left out of fdsAfter). */
-  helperFds: number;
   wallMs: number;
   errors: string[];
 }
@@ -68,11 +69,6 @@ export interface StressResult {
 const [configJson, outPath] = process.argv.slice(2);
 if (!configJson || !outPath) throw new Error('usage: stress.fixture.ts CONFIG_JSON OUT_PATH');
 const config = JSON.parse(configJson) as StressConfig;
-
-// Safety first: the flood goes to this process group, which must be ours alone.
-const stat = readFileSync('/proc/self/stat', 'utf8');
-const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-if (pgrp !== process.pid) throw new Error(`stress fixture: not a process group leader (pgrp ${pgrp}, pid ${process.pid}); refusing to flood the group`);
 
 /** Threads of this process whose mask lets SIGUSR1 (bit 9 of SigBlk) through. */
 function threadsNotBlockingUsr1(): string[] {
@@ -89,7 +85,7 @@ function threadsNotBlockingUsr1(): string[] {
   return out;
 }
 
-/** The command name from /proc/PID/stat, to tell the launched program's zombies from a helper's. */
+/** The command name from /proc/PID/stat, to name a zombie. */
 function commandName(pid: number): string {
   try {
     const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -99,38 +95,26 @@ function commandName(pid: number): string {
   }
 }
 
-/** readlink targets ("socket:[N]") of the service pipes of this process's esbuild children. */
-function helperTargets(): Set<string> {
-  const out = new Set<string>();
+/** Children of every thread of this process, a vfork child still between vfork and execve included. */
+function children(): number[] {
+  const out: number[] = [];
   for (const t of readdirSync('/proc/self/task')) {
-    let kids: string[] = [];
     try {
-      kids = readFileSync(`/proc/self/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      for (const pid of readFileSync(`/proc/self/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (pid) out.push(Number(pid));
     } catch {
-      continue;
-    }
-    for (const pid of kids) {
-      if (commandName(Number(pid)) !== 'esbuild') continue;
-      try {
-        // Its stdin and stdout are the service's pipes to this process; its stderr is ours, inherited.
-        for (const fd of [0, 1]) out.add(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      } catch {
-        /* gone */
-      }
+      /* thread gone */
     }
   }
   return out;
 }
 
-/** This process's open fds, without the ones that are pipes to the esbuild helpers. */
-function ownFds(helpers: ReadonlySet<string>): number[] {
-  return openFds().filter((fd) => {
-    try {
-      return !helpers.has(readlinkSync(`/proc/self/fd/${fd}`));
-    } catch {
-      return false;
-    }
-  });
+/** Sends `sig` to `pid`; a target that has gone meanwhile is no error. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* exited between the listing and the signal */
+  }
 }
 
 const threadUrl = new URL('./stress-thread.fixture.ts', import.meta.url);
@@ -167,10 +151,11 @@ close(sw);
 const strayIds: Record<string, string> = Object.fromEntries(strays.map((fd) => [String(fd), devIno(fd)]));
 const stdioIds = [0, 1, 2].map(devIno);
 
-// The TypeScript loader's esbuild helpers are children in this group: the flood kills them, and their
-// pipes then close here at a time of Node's choosing. Those pipes are left out of the fd comparison.
-const helperPipes = helperTargets();
-const fdsBefore = ownFds(helperPipes);
+// Compiled here first, so that no thread starts a compiler process of its own (src/threads.ts).
+await prepareModuleWorker(threadUrl);
+// Children that exist now were not launched by the run: the flood leaves them alone.
+const before = new Set(children());
+const fdsBefore = openFds();
 const stop = new SharedArrayBuffer(4);
 const churn = Array.from({ length: config.churnThreads }, (_, i) =>
   startThread<ChurnReport>({ role: 'churn', stop, high: [2000 + i * 10, 3000 + i * 10] }));
@@ -188,15 +173,15 @@ const t0 = Date.now();
 const usr1Unblocked: string[] = [];
 let launch: LaunchReport[] = [];
 try {
-  // Every thread has loaded its modules before the first signal: the TypeScript loader's helper
-  // process is in this group too and would not survive the flood.
+  // Every thread has loaded its modules before the first signal.
   await Promise.all([...churn, ...launchers].map((c) => c.ready));
   // Every thread that exists while the launches run (Node's own, the churn and launch threads) blocks SIGUSR1.
   usr1Unblocked.push(...threadsNotBlockingUsr1());
   flood = setInterval(() => {
+    const targets = [process.pid, ...children().filter((pid) => !before.has(pid))];
     for (let i = 0; i < config.signalsPerTick; i++) {
       for (const sig of ['SIGUSR1', 'SIGUSR2'] as const) {
-        process.kill(-process.pid, sig);
+        for (const pid of targets) signal(pid, sig);
         sent++;
       }
     }
@@ -243,8 +228,7 @@ const result: StressResult = {
   usr1Unblocked,
   zombies: zombieChildren().map((pid) => `${pid} (${commandName(pid)})`),
   fdsBefore,
-  fdsAfter: ownFds(helperPipes),
-  helperFds: openFds().length - ownFds(helperPipes).length,
+  fdsAfter: openFds(),
   wallMs,
   errors,
 };
