@@ -90,19 +90,8 @@ export function openFds(): number[] {
   return fds.sort((a, b2) => a - b2);
 }
 
-/**
- * Commands of helper processes that are not launches: tsx's esbuild transform
- * service, started by a worker thread that loaded TypeScript. When that worker
- * ends, its event loop is gone and nobody reaps the service once it exits; the
- * zombie belongs to the TypeScript loader, not to anything launched.
- */
-const LOADER_HELPERS = new Set(['esbuild']);
-
-/**
- * Pids of this process's children that have exited and not been reaped
- * (the TypeScript loader's own helpers left out unless `includeLoader`).
- */
-export function zombieChildren(options: { includeLoader?: boolean } = {}): number[] {
+/** Pids of this process's children (of any of its threads) that have exited and not been reaped. */
+export function zombieChildren(): number[] {
   const me = process.pid;
   const out: number[] = [];
   let tasks: string[];
@@ -123,8 +112,7 @@ export function zombieChildren(options: { includeLoader?: boolean } = {}): numbe
         const stat = readFileSync(`/proc/${c}/stat`, 'utf8');
         // State is the field after the parenthesised command name, which may itself contain ") ".
         const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        if (state === 'Z' && (options.includeLoader || !LOADER_HELPERS.has(comm))) out.push(Number(c));
+        if (state === 'Z') out.push(Number(c));
       } catch {
         /* reaped meanwhile */
       }

@@ -121,5 +121,5 @@ test.group('fdops: zombies', () => {
 });
 
 function zombieList(): number[] {
-  return fdops.zombieChildren({ includeLoader: true });
+  return fdops.zombieChildren();
 }

@@ -283,22 +283,6 @@ function checkScenario(s: Scenario, stdio: SavedStdio, launch: Launch, core: boo
   }
 }
 
-/**
- * Unreaped children running the probe. Other specs of this process may leave
- * children of their own (one that outlived its worker thread, say): those
- * are not this launcher's zombies.
- */
-function probeZombies(): number[] {
-  return zombieChildren().filter((pid) => {
-    try {
-      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')) === 'fdaudit-probe';
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** The parent's own stdio as it must be again after the property: identity and CLOEXEC of 0, 1, 2. */
 function stdioState(): string {
   return show([0, 1, 2].map((fd) => (isOpen(fd) ? [describeFd(fd).identity, getCloexec(fd)] : null)));
@@ -331,7 +315,7 @@ test.group('launch fd plans: property against the model', () => {
     assert.deepEqual(newFds({ fds: fdsBefore }, { fds: fdsAfter }), [], 'no fd left open in the parent');
     // Below 10 every plan reaches (and this process's own fds live there): exactly as before, none closed either.
     assert.deepEqual(fdsAfter.filter((fd) => fd < 10), fdsBefore.filter((fd) => fd < 10));
-    assert.deepEqual(probeZombies(), [], 'no probe left unreaped');
+    assert.deepEqual(zombieChildren(), [], 'no child left unreaped');
     assert.isAtLeast(counts.runs, NUM_RUNS);
     assert.isAbove(counts.unsealed, 0);
   }).timeout(180_000);
@@ -415,7 +399,7 @@ test.group('launch fd plans: property against the model', () => {
       assert.match(report, /Shrunk \d+ time/);
       assert.equal(stdioState(), stdioBefore);
       assert.deepEqual(newFds({ fds: fdsBefore }, { fds: openFds() }), []);
-      assert.deepEqual(probeZombies(), [], 'no probe left unreaped');
+      assert.deepEqual(zombieChildren(), [], 'no child left unreaped');
     }).timeout(180_000);
   }
 });
