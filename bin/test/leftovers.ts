@@ -1,0 +1,79 @@
+/**
+ * What a spec file's process left behind that only its parent can see once it has gone: processes
+ * still running in its session, and files in its private TMPDIR.
+ */
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface StrayProcess {
+  pid: number;
+  command: string;
+}
+
+function statFields(pid: string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name (which may itself contain ") ").
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+function commandLine(pid: string): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return argv.length ? argv.join(' ') : '?';
+  } catch {
+    return '?';
+  }
+}
+
+/**
+ * Processes of session `sid` (each spec file's process leads a session of its own, so everything it
+ * started and did not end is there, unless it called setsid itself). Zombies are left out: once
+ * their parent has gone, init reaps them.
+ */
+export function sessionProcesses(sid: number): StrayProcess[] {
+  const out: StrayProcess[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statFields(name);
+    // state is field 3, session field 6 (1-based, as in proc(5)); f[0] is the state.
+    if (!f || f[0] === 'Z' || Number(f[3]) !== sid) continue;
+    out.push({ pid: Number(name), command: commandLine(name) });
+  }
+  return out;
+}
+
+export function killAll(procs: readonly StrayProcess[]): void {
+  for (const p of procs) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Every path under `dir` (relative), folders marked with a trailing slash; at most `limit` entries. */
+export function listTree(dir: string, limit = 20): string[] {
+  const out: string[] = [];
+  const visit = (rel: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(join(dir, rel));
+    } catch {
+      return;
+    }
+    for (const n of names.sort()) {
+      if (out.length >= limit) return;
+      const r = rel ? `${rel}/${n}` : n;
+      const isDir = lstatSync(join(dir, r)).isDirectory();
+      out.push(isDir ? `${r}/` : r);
+      if (isDir) visit(r);
+    }
+  };
+  visit('');
+  return out;
+}
