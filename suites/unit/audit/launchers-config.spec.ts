@@ -2,10 +2,26 @@ import { test } from '@japa/runner';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, findConfig, loadConfig } from '../../../src/launchers/config.ts';
+import { packageRoot } from '../../../src/native/paths.ts';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/config/', import.meta.url));
+const COMPILED_CONFIG = pathToFileURL(join(packageRoot, 'dist', 'launchers', 'config.js')).href;
+const NOBODY = 65534;
+
+/** Runs an ES module snippet with node as uid/gid 65534; its trimmed stdout, or the failure. */
+function asNobody(code: string): string {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { uid: NOBODY, gid: NOBODY, encoding: 'utf8', cwd: '/' });
+  return r.status === 0 ? r.stdout.trim() : `status ${r.status}: ${r.stderr.trim()}`;
+}
+
+/** As root: whether uid 65534 can run node and import the compiled config loader (a readable checkout). */
+function nobodyCannotRun(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return asNobody(`await import(${JSON.stringify(COMPILED_CONFIG)}); console.log('ok')`) !== 'ok';
+}
 
 test.group('launchers: config file', (group) => {
   let dir = '';
@@ -81,12 +97,6 @@ test.group('launchers: config file', (group) => {
     const wrongExt = join(dir, 'c.json');
     writeFileSync(wrongExt, '{}');
     await assert.rejects(() => loadConfig(wrongExt), /unsupported extension '.json'/);
-    if (process.getuid?.() !== 0) {
-      const locked = join(dir, 'locked.mjs');
-      writeFileSync(locked, 'export default {};\n');
-      chmodSync(locked, 0o000);
-      await assert.rejects(() => loadConfig(locked), /cannot be read \(EACCES\)/);
-    }
     try {
       await loadConfig(missing);
       assert.fail('expected a ConfigError');
@@ -94,6 +104,25 @@ test.group('launchers: config file', (group) => {
       assert.instanceOf(err, ConfigError);
     }
   });
+
+  test('a config file without read permission is a ConfigError saying EACCES', async ({ assert }) => {
+    const locked = join(dir, 'locked.mjs');
+    writeFileSync(locked, "export default { exec: ['mine=env {probe}'] };\n");
+    chmodSync(locked, 0o000);
+    if (process.getuid?.() !== 0) {
+      await assert.rejects(() => loadConfig(locked), /locked\.mjs: cannot be read \(EACCES\)/);
+      return;
+    }
+    // Root reads a mode-000 file: the same load runs as an unprivileged user instead.
+    chmodSync(dir, 0o711);
+    const r = asNobody(`import(${JSON.stringify(COMPILED_CONFIG)}).then((m) => m.loadConfig(${JSON.stringify(locked)}))` +
+      `.then(() => console.log('loaded'), (e) => console.log(e.name + ': ' + e.message))`);
+    assert.match(r, /^ConfigError: .*locked\.mjs: cannot be read \(EACCES\)/);
+    // Control: the same user loads the file once it is readable.
+    chmodSync(locked, 0o644);
+    assert.equal(asNobody(`import(${JSON.stringify(COMPILED_CONFIG)}).then((m) => m.loadConfig(${JSON.stringify(locked)}))` +
+      `.then(() => console.log('loaded'), (e) => console.log(e.name + ': ' + e.message))`), 'loaded');
+  }).skip(() => nobodyCannotRun(), 'runs as root, and no unprivileged user can run node on the compiled package here (needs uid 65534 and a readable checkout)');
 
   test('a config of the wrong shape says which entry is wrong', async ({ assert }) => {
     const cases: Array<[string, RegExp]> = [
