@@ -1,4 +1,7 @@
-/** Running the CLI from its sources (tsx, as `npm test` has it) for the end-to-end specs. */
+/**
+ * Running the CLI for the end-to-end specs: the compiled one (dist/cli.js), as users run it; `npm test`
+ * (bin/test.ts) builds dist/ from these sources before any spec file starts.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +15,8 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The CLI entry from sources; `node --import tsx src/cli.ts` works without a build of dist/. */
-export const CLI = join(packageRoot, 'src', 'cli.ts');
+/** The compiled CLI entry (what bin/fdaudit.js loads). */
+export const CLI = join(packageRoot, 'dist', 'cli.js');
 export const RUNNER = join(packageRoot, 'src', 'runner', 'index.ts');
 export const FIXTURES = join(packageRoot, 'suites', 'fixtures');
 
@@ -23,7 +26,7 @@ export function runCli(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; inheritedFd?: boolean } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? packageRoot,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, ...options.env },
       // inheritedFd: an fd 3 the CLI gets from its parent without close-on-exec, as a careless parent leaves it.

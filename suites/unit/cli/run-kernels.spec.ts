@@ -134,7 +134,7 @@ test.group('fdaudit run: kernel matrix', (group) => {
     mkdirSync(tmp);
     const hang = `(await import('node:fs')).writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); await new Promise(() => {});`;
     const spec = writeSpec(dir, 'interrupt.spec.ts', specMisbehavingUnder('container-eperm', hang));
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', spec, '--kernel', 'container-eperm', '--out', join(dir, 'reports-int'), '--reporter', 'json'], {
+    const child = spawn(process.execPath, [CLI, 'run', spec, '--kernel', 'container-eperm', '--out', join(dir, 'reports-int'), '--reporter', 'json'], {
       cwd: packageRoot,
       env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
       stdio: 'ignore',
