@@ -6,17 +6,18 @@
  * (what .ci/run uses) fails on any skip that suites/skips.json does not list. Ends with the plain line
  * `N passed, N failed, N skipped`.
  *
- *   node --import tsx bin/test.ts [--quick] [--strict] [--files PATH…] [--jobs N] [--tests TITLE…] [--groups TITLE…]
+ *   node --import tsx bin/test.ts [--quick] [--strict [--skips FILE]] [--files PATH…] [--jobs N] [--no-build]
+ *                                 [--tests TITLE…] [--groups TITLE…] [--tags TAG…]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { TestRecord } from '../src/report/types.ts';
-import { selectSpecFiles } from './test/discover.ts';
+import { selectSpecFiles, SPEC_ROOTS } from './test/discover.ts';
 import { killAll, listTree, sessionProcesses, type StrayProcess } from './test/leftovers.ts';
 import { FILE_RESULT_SCHEMA, type FileResult, type SpecFile } from './test/protocol.ts';
 import { checkSkips, readAllowedSkips, SKIPS_FILE, type SkipRecord } from './test/skips.ts';
@@ -29,10 +30,14 @@ const TIMES_FILE = join(ROOT, 'build', 'test-times.json');
 const FILE_TIMEOUT_MS = 15 * 60_000;
 
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     files: { type: 'string', multiple: true },
     quick: { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
+    skips: { type: 'string', default: SKIPS_FILE },
+    // dist/ is built first unless told not to (the test of this runner, whose specs need no CLI).
+    build: { type: 'boolean', default: true },
     jobs: { type: 'string' },
     tests: { type: 'string', multiple: true },
     groups: { type: 'string', multiple: true },
@@ -92,6 +97,22 @@ function typeScriptSources(dir: string, out: string[] = []): string[] {
     else if (name.name.endsWith('.ts') && !name.name.endsWith('.d.ts')) out.push(p);
   }
   return out;
+}
+
+/**
+ * Builds dist/ (tsc -p tsconfig.build.json), what the package runs: the command-line specs run the
+ * compiled CLI, as users do, and it must be the one built from these sources.
+ */
+function buildDist(): Promise<string | null> {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  return new Promise((resolveBuild) => {
+    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', (err) => resolveBuild(`tsc could not be started: ${err.message}`));
+    child.on('close', (code) => resolveBuild(code === 0 ? null : `tsc -p tsconfig.build.json failed (${code}):\n${out}`));
+  });
 }
 
 /** Compiles every TypeScript module of the repository into the loader cache once (bin/test/warm.ts). */
@@ -168,15 +189,20 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 async function main(): Promise<number> {
   const files = selectSpecFiles(ROOT, args.files ?? [], args.quick);
-  const allowed = args.strict ? readAllowedSkips(join(ROOT, SKIPS_FILE)) : [];
+  const skipsFile = args.skips ?? SKIPS_FILE;
+  const allowed = args.strict ? readAllowedSkips(resolve(ROOT, skipsFile)) : [];
   const jobs = args.jobs !== undefined ? Number(args.jobs) : availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a positive integer, got '${args.jobs}'`);
 
   const runDir = mkdtempSync(join(tmpdir(), 'fdaudit-test-'));
+  // Traversable, not listable: a test that runs a step as an unprivileged user (root reads any file,
+  // so EACCES needs another user) can reach a folder of its own below it.
+  chmodSync(runDir, 0o711);
   mkdirSync(join(runDir, 'results'));
   mkdirSync(LOADER_CACHE_DIR, { recursive: true });
   const runCacheLink = linkLoaderCache(runDir);
-  if (import.meta.url.endsWith('.ts')) await warmLoaderCache(runDir);
+  const [buildError] = await Promise.all([args.build ? buildDist() : null, import.meta.url.endsWith('.ts') ? warmLoaderCache(runDir) : null]);
+  if (buildError) throw new Error(buildError);
   const times = readTimes();
   // Longest first (files without a time yet count as long), so the last ones to finish are short.
   const queue = files.map((f, i) => ({ f, i })).sort((a, b) => (times[b.f.path] ?? 30_000) - (times[a.f.path] ?? 30_000));
@@ -227,13 +253,13 @@ async function main(): Promise<number> {
   if (args.strict) {
     const { unlisted, unused } = checkSkips(skips, allowed);
     if (unlisted.length) {
-      out.push(pc.red(`\nstrict: ${unlisted.length} skip(s) not listed in ${SKIPS_FILE}:`));
+      out.push(pc.red(`\nstrict: ${unlisted.length} skip(s) not listed in ${skipsFile}:`));
       for (const s of unlisted) out.push(`  ${s.file} › ${s.test} (${s.reason})`);
       failed += unlisted.length;
     }
     // An entry nothing matched is stale or for another machine: worth a look, not a failure.
     if (unused.length && files.length === selectSpecFiles(ROOT, [], false).length) {
-      out.push(pc.dim(`\n${SKIPS_FILE}: ${unused.length} entr${unused.length === 1 ? 'y' : 'ies'} matched no skip of this run:`));
+      out.push(pc.dim(`\n${skipsFile}: ${unused.length} entr${unused.length === 1 ? 'y' : 'ies'} matched no skip of this run:`));
       for (const a of unused) out.push(pc.dim(`  ${a.file} › ${a.test}`));
     }
   }
@@ -246,7 +272,7 @@ async function main(): Promise<number> {
   process.stdout.write(`${out.join('\n')}\n`);
 
   const newTimes = { ...times };
-  for (const o of outcomes) newTimes[o.file.path] = Math.round(o.durationMs);
+  for (const o of outcomes) if (SPEC_ROOTS.some((r) => o.file.path.startsWith(`${r}/`))) newTimes[o.file.path] = Math.round(o.durationMs);
   if (existsSync(join(ROOT, 'build'))) writeFileSync(TIMES_FILE, `${JSON.stringify(newTimes, null, 1)}\n`);
 
   const skipped = skips.length - (args.strict ? checkSkips(skips, allowed).unlisted.length : 0);

@@ -72,7 +72,8 @@ export function allSpecFiles(root: string): SpecFile[] {
 
 /**
  * The files named with --files (a file or a folder each; relative to the working directory or to the
- * repository). Anything that names no spec file is an error that says so.
+ * repository). A spec file or folder outside the spec roots runs in the unit suite (the test of this
+ * runner uses that). Anything that names no spec file is an error that says so.
  */
 export function selectSpecFiles(root: string, names: readonly string[], quick: boolean): SpecFile[] {
   const all = allSpecFiles(root);
@@ -87,8 +88,15 @@ export function selectSpecFiles(root: string, names: readonly string[], quick: b
     const abs = [resolve(name), resolve(root, name)].find((p) => existsSync(p));
     if (!abs) throw new Error(`--files ${name}: no such file or folder`);
     const rel = toPosix(relative(root, abs));
-    const under = all.filter((f) => f.path === rel || f.path.startsWith(`${rel.replace(/\/$/, '')}/`));
-    if (under.length === 0) throw new Error(`--files ${name}: not a spec file (*.spec.ts) under ${SPEC_ROOTS.join(' or ')}`);
+    const inside = SPEC_ROOTS.some((r) => rel === r || rel.startsWith(`${r}/`));
+    const pool = inside ? all : (() => {
+      const found: string[] = [];
+      if (statSync(abs).isDirectory()) walk(abs, found);
+      else if (abs.endsWith('.spec.ts')) found.push(abs);
+      return found.map((p): SpecFile => ({ path: toPosix(relative(root, p)), suite: 'unit' }));
+    })();
+    const under = pool.filter((f) => f.path === rel || f.path.startsWith(`${rel.replace(/\/$/, '')}/`));
+    if (under.length === 0) throw new Error(`--files ${name}: no spec file (*.spec.ts) there`);
     for (const f of under) picked.set(f.path, f);
   }
   return [...picked.values()];

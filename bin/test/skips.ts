@@ -25,14 +25,14 @@ export function readAllowedSkips(path: string): AllowedSkip[] {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${SKIPS_FILE}: ${(err as Error).message}`);
+    throw new Error(`${path}: ${(err as Error).message}`);
   }
   const list = (data as { skips?: unknown } | null)?.skips;
-  if (!Array.isArray(list)) throw new Error(`${SKIPS_FILE}: expected { "skips": [ { "file", "test", "reason" } ] }`);
+  if (!Array.isArray(list)) throw new Error(`${path}: expected { "skips": [ { "file", "test", "reason" } ] }`);
   return list.map((e: unknown, i) => {
     const o = e as Partial<AllowedSkip> | null;
     for (const k of ['file', 'test', 'reason'] as const) {
-      if (typeof o?.[k] !== 'string' || o[k] === '') throw new Error(`${SKIPS_FILE}: entry ${i} needs a non-empty "${k}"`);
+      if (typeof o?.[k] !== 'string' || o[k] === '') throw new Error(`${path}: entry ${i} needs a non-empty "${k}"`);
     }
     return o as AllowedSkip;
   });
