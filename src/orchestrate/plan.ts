@@ -12,6 +12,7 @@ import type { Launcher } from '../launchers/types.ts';
 import { clearSubstitutes, isLauncherId, launcherIds, substituteLauncher } from '../launchers/registry.ts';
 import { userLauncherId } from '../launchers/user.ts';
 import { packageRoot } from '../native/paths.ts';
+import { checkHostName } from '../report/host.ts';
 import { EXPECTATIONS, type Expectation, type UserLauncherEntry } from '../runner/state.ts';
 import { selectLaunchers } from './selection.ts';
 import { checkChoices, UsageError } from './errors.ts';
@@ -33,6 +34,8 @@ export interface RunCliOptions {
   timeout: number;
   workerTimeout: number;
   color?: boolean;
+  /** --host-name: the name of this host in audit.json (default: the hostname). */
+  hostName?: string;
   /** Hidden: `ID=SUBSTITUTE`, the mutation check's way to run ID's expectations against another launcher. */
   substitute?: string[];
 }
@@ -56,6 +59,8 @@ export interface RunPlan {
   timeoutMs: number;
   workerTimeoutMs: number;
   color: boolean | undefined;
+  /** The host's name in the reports (--host-name); absent = the hostname. */
+  hostName?: string;
   /** id → built-in launcher that stands in for it in this run (--substitute); absent or empty = none. */
   substitutes?: Record<string, string>;
 }
@@ -229,5 +234,12 @@ export async function buildRunPlan(
     color: opts.color,
   };
   if (Object.keys(substitutes).length) plan.substitutes = substitutes;
+  if (opts.hostName !== undefined) {
+    try {
+      plan.hostName = checkHostName(opts.hostName);
+    } catch (err) {
+      throw new UsageError(`--host-name: ${(err as Error).message}`);
+    }
+  }
   return { plan, userLaunchers: allUsers };
 }
