@@ -66,20 +66,20 @@ export function inColumn(result: AuditResult, column: Pick<Column, 'host' | 'ker
 }
 
 /**
- * A fragment id made of parts: letters, digits, '.', ':' and '-' stay, every other character becomes
- * `_` and its UTF-8 bytes in hex, and parts are joined with '~' — so different parts never give the
+ * A fragment id made of parts: letters, digits and '.', ':', '_', '-' stay, every other character becomes
+ * '~' and its UTF-8 bytes in hex, and parts are joined with '/' — so different parts never give the
  * same id, and the id needs no escaping in HTML, in a URL or in Markdown.
  */
 export function anchorId(prefix: string, ...parts: (string | null)[]): string {
   const encode = (part: string): string =>
-    part.replace(/[^A-Za-z0-9.:-]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `_${b.toString(16).padStart(2, '0')}`).join(''));
-  return [prefix, ...parts.filter((p): p is string => p !== null).map(encode)].join('~');
+    part.replace(/[^A-Za-z0-9.:_-]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `~${b.toString(16).padStart(2, '0')}`).join(''));
+  return [prefix, ...parts.filter((p): p is string => p !== null).map(encode)].join('/');
 }
 
 /** Anchor of one result's detail; `nth` (1-based) tells apart several results of one launcher in a column. */
 export function resultAnchor(result: AuditResult, nth = 1): string {
   const id = anchorId('r', resultHost(result), result.kernel, result.launcher);
-  return nth > 1 ? `${id}~${nth}` : id;
+  return nth > 1 ? `${id}/${nth}` : id;
 }
 
 /**
