@@ -4,7 +4,7 @@
  * uses. Every input is read and checked before anything is written.
  */
 import { mkdirSync, statSync, accessSync, constants as fsc } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { writeHtmlReport } from '../html/index.ts';
 import { githubAnnotations } from '../report/github.ts';
 import { renderSummary, writeStepSummary } from '../report/markdown.ts';
@@ -78,7 +78,13 @@ export function mergeAction(
     streams.stdout.write(renderTerminal(report.results, { ...(opts.color === false ? { color: false } : {}), tests: report.tests }));
   }
   if (written) {
-    const files = [written.auditJson, written.junitXml, written.summaryMd, page].filter((f): f is string => f !== null);
+    // Shown relative to the working directory when inside it, as the inputs are.
+    const files = [written.auditJson, written.junitXml, written.summaryMd, page]
+      .filter((f): f is string => f !== null)
+      .map((f) => {
+        const rel = relative(cwd, f);
+        return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : f;
+      });
     streams.stderr.write(`reports written: ${files.join(', ')}\n`);
   }
   const failed = report.tests.failed;
