@@ -207,6 +207,15 @@ export async function buildRunPlan(
   const reporters = checkReporters(opts.reporter, env);
   if (opts.grep !== undefined && opts.grep === '') throw new UsageError('--grep needs a text');
   const substitutes = checkSubstitutes(opts.substitute);
+  let hostName: string | undefined;
+  if (opts.hostName !== undefined) {
+    try {
+      hostName = checkHostName(opts.hostName);
+    } catch (err) {
+      throw new UsageError(`--host-name: ${(err as Error).message}`);
+    }
+  }
+  // Last: it creates the directory, so every other check has passed.
   const out = checkOut(opts.out, cwd);
 
   const userEntries: UserLauncherEntry[] = allUsers.map((l) => ({
@@ -234,12 +243,6 @@ export async function buildRunPlan(
     color: opts.color,
   };
   if (Object.keys(substitutes).length) plan.substitutes = substitutes;
-  if (opts.hostName !== undefined) {
-    try {
-      plan.hostName = checkHostName(opts.hostName);
-    } catch (err) {
-      throw new UsageError(`--host-name: ${(err as Error).message}`);
-    }
-  }
+  if (hostName !== undefined) plan.hostName = hostName;
   return { plan, userLaunchers: allUsers };
 }
