@@ -1,8 +1,7 @@
 /** `fdaudit merge FILE|DIR…`: the reports of several runs as one. Exit 0, 1 when a merged run failed a test, 2 on bad input. */
 import type { Command } from 'commander';
 import { MERGE_REPORTERS, mergeAction, type MergeCliOptions } from '../orchestrate/merge.ts';
-import { UsageError as PlanUsageError } from '../orchestrate/errors.ts';
-import { collectList, UsageError } from './usage.ts';
+import { collectList } from './usage.ts';
 
 export function registerMerge(program: Command): void {
   program
@@ -25,11 +24,6 @@ Examples:
   fdaudit merge artifacts/ --out merged
   fdaudit merge a/audit.json b/audit.json --reporter table`)
     .action((inputs: string[], opts: MergeCliOptions) => {
-      try {
-        mergeAction(inputs, opts);
-      } catch (err) {
-        if (err instanceof PlanUsageError) throw new UsageError(err.message);
-        throw err;
-      }
+      mergeAction(inputs, opts);
     });
 }
