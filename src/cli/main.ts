@@ -7,6 +7,7 @@ import { packageRoot } from '../native/paths.ts';
 import { registerCompare } from './compare.ts';
 import { registerInfo } from './info.ts';
 import { registerKernels } from './kernels.ts';
+import { registerMerge } from './merge.ts';
 import { registerProbe } from './probe.ts';
 import { registerRun } from './run.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitWith, UsageError } from './usage.ts';
@@ -32,12 +33,14 @@ Examples:
   fdaudit run                                   the shipped audit suite; reports in reports/
   fdaudit run --kernel all                      the same under every kernel personality
   fdaudit compare --json audit.json             the matrix without assertions
+  fdaudit merge artifacts/ --out merged         one report from the runs of several hosts
   fdaudit run --exec 'mine=./my-launcher {probe}'   hold your launcher to the sealed policy
   "$(fdaudit probe --path)" --report -          what this shell would hand a child
   fdaudit bench --quick --out /tmp/bench        a smoke run of the benchmarks`)
     .exitOverride();
   registerRun(program);
   registerCompare(program);
+  registerMerge(program);
   registerInfo(program);
   registerKernels(program);
   registerProbe(program);

@@ -22,6 +22,7 @@ export function registerRun(program: Command): void {
     .option('--expect <name=verdict>', 'what a user launcher is expected to be: sealed (default), leak or error (repeatable)', collectWhole)
     .option('--reporter <name>', `output to produce: ${RUN_REPORTERS.join(', ')} (repeatable; default spec, table, json, junit, summary)`, collectList)
     .option('--out <dir>', 'directory for audit.json, junit.xml and summary.md', 'reports')
+    .option('--host-name <name>', "this host's name in the reports, which `fdaudit merge` keys results by (default: the hostname)")
     .option('--grep <text>', 'only tests whose title contains TEXT')
     .option('--config <file>', 'config file (default: fdaudit.config.{ts,mjs,js} in the working directory)')
     .option('--timeout <ms>', "per-launch timeout; the launcher's process group is killed after it", positiveInt('--timeout'), DEFAULT_TIMEOUT_MS)

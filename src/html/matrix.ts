@@ -6,10 +6,13 @@
 import type { AuditReport, AuditResult } from '../audit/types.ts';
 import { baitCell, baitHeader, extraCell, signalsCell, softCell, verdict } from '../report/cells.ts';
 import type { Cell } from '../report/cells.ts';
+import { hostsOf, resultAnchors, resultHost } from '../report/columns.ts';
 import { baitKindsPresent, orderKernels, orderLaunchers, sortResults } from '../report/order.ts';
 import { escapeHtml } from './escape.ts';
 
 export interface MatrixFacets {
+  /** Host names of a merged report's results; empty for a single run (no host filter then). */
+  hosts: string[];
   launchers: string[];
   kernels: string[];
   baits: string[];
@@ -18,7 +21,9 @@ export interface MatrixFacets {
 
 export function matrixFacets(report: AuditReport): MatrixFacets {
   const statuses = ['sealed', 'leak', 'error', 'skipped'].filter((s) => report.results.some((r) => r.status === s));
+  const hosts = hostsOf(report.results);
   return {
+    hosts: hosts.length > 1 ? hosts : [],
     launchers: orderLaunchers(report.results.map((r) => r.launcher)),
     kernels: orderKernels(report.results.map((r) => r.kernel)),
     baits: baitKindsPresent(report.results),
@@ -38,7 +43,7 @@ function baitTitle(result: AuditResult, kind: string): string {
     .join('\n');
 }
 
-function row(result: AuditResult, baits: readonly string[]): string {
+function row(result: AuditResult, baits: readonly string[], id: string, withHost: boolean): string {
   const v = verdict(result);
   const failed = result.status === 'error' || result.status === 'skipped';
   const cells = failed
@@ -51,8 +56,10 @@ function row(result: AuditResult, baits: readonly string[]): string {
         `<td class="cell plain" data-col="strategy">${escapeHtml(result.closeStrategy ?? '-')}</td>`,
       ].join('');
   return (
-    `<tr data-launcher="${escapeHtml(result.launcher)}" data-kernel="${escapeHtml(result.kernel)}" data-status="${result.status}">` +
+    `<tr id="${escapeHtml(id)}" data-launcher="${escapeHtml(result.launcher)}" data-kernel="${escapeHtml(result.kernel)}"` +
+    ` data-host="${escapeHtml(resultHost(result) ?? '')}" data-status="${result.status}">` +
     `<th scope="row" class="launcher">${escapeHtml(result.launcher)}${result.scenario ? `<div class="scenario">${escapeHtml(result.scenario)}</div>` : ''}</th>` +
+    (withHost ? `<td class="host">${escapeHtml(resultHost(result) ?? '')}</td>` : '') +
     `<td class="kernel">${escapeHtml(result.kernel)}</td>` +
     `<td class="cell verdict ${v.tone}" data-col="status" title="${escapeHtml(v.detail)}">${v.word}</td>` +
     cells +
@@ -61,12 +68,16 @@ function row(result: AuditResult, baits: readonly string[]): string {
 }
 
 export function renderMatrix(report: AuditReport): string {
-  const { baits } = matrixFacets(report);
+  const { baits, hosts } = matrixFacets(report);
+  const withHost = hosts.length > 0;
   const head =
-    '<tr><th scope="col">launcher</th><th scope="col">kernel</th><th scope="col">verdict</th>' +
+    `<tr><th scope="col">launcher</th>${withHost ? '<th scope="col">host</th>' : ''}<th scope="col">kernel</th><th scope="col">verdict</th>` +
     baits.map((k) => `<th scope="col" data-bait="${escapeHtml(k)}" title="${escapeHtml(k)}">${escapeHtml(baitHeader(k))}</th>`).join('') +
     '<th scope="col">extra</th><th scope="col">soft</th><th scope="col">signals</th><th scope="col">closed by</th></tr>';
-  const body = sortResults(report.results).map((r) => row(r, baits)).join('\n');
+  const sorted = sortResults(report.results);
+  // The same ids the pivot links to.
+  const anchors = resultAnchors(sorted);
+  const body = sorted.map((r) => row(r, baits, anchors.get(r) ?? '', withHost)).join('\n');
   return `<table id="matrix" class="matrix"><thead>${head}</thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -80,6 +91,7 @@ export function renderFilters(facets: MatrixFacets): string {
       .join('') +
     '</fieldset>';
   return (
+    (facets.hosts.length ? group('host', 'Host', facets.hosts) : '') +
     group('launcher', 'Launcher', facets.launchers) +
     group('bait', 'Bait', facets.baits) +
     group('kernel', 'Kernel', facets.kernels) +

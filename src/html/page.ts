@@ -5,6 +5,8 @@ import { renderBench } from './bench.ts';
 import type { InlineChart } from './bench.ts';
 import { escapeHtml } from './escape.ts';
 import { matrixFacets, renderFilters, renderMatrix } from './matrix.ts';
+import { renderPivot } from './pivot.ts';
+import { describeMerge } from '../report/merge.ts';
 
 export interface PageInput {
   audit: AuditReport | null;
@@ -40,6 +42,10 @@ td.cell { text-align: center; font-family: ui-monospace, monospace; } td.reason 
 .good { color: var(--good); background: var(--good-bg); } .bad { color: var(--bad); background: var(--bad-bg); }
 .warn { color: var(--warn); background: var(--warn-bg); } .muted { color: var(--muted); background: var(--muted-bg); }
 td.verdict { font-weight: 700; }
+table.pivot td.verdict a { color: inherit; text-decoration: none; display: block; } table.pivot td.verdict a:hover { text-decoration: underline; }
+table.pivot th.host, td.host { font-family: ui-monospace, monospace; } table.pivot th.host { text-align: center; }
+#matrix tr:target > * { outline: 2px solid #0969da; outline-offset: -2px; }
+ul.merge { font-size: .9rem; }
 [hidden] { display: none !important; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: .5rem; }
@@ -62,11 +68,13 @@ const SCRIPT = `
     return out;
   }
   function apply() {
-    var l = checked('launcher'), k = checked('kernel'), s = checked('status'), b = checked('bait');
+    var l = checked('launcher'), k = checked('kernel'), s = checked('status'), b = checked('bait'), h = checked('host');
+    // A single run's page has no host filter: every row passes it.
+    var anyHost = !!document.querySelector('input[name="host"]');
     var shown = 0, rows = matrix.tBodies[0].rows;
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i], d = r.dataset;
-      var on = !!(l[d.launcher] && k[d.kernel] && s[d.status]);
+      var on = !!(l[d.launcher] && k[d.kernel] && s[d.status] && (!anyHost || h[d.host]));
       r.hidden = !on;
       if (on) shown++;
     }
@@ -81,13 +89,32 @@ const SCRIPT = `
       apply();
     });
   });
+  // A pivot link to a row the filters hide clears the filters, so the link always lands on its row.
+  function reveal() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target || !matrix.contains(target) || !target.hidden) return;
+    document.querySelectorAll('.filters input').forEach(function (i) { i.checked = true; });
+    apply();
+    target.scrollIntoView();
+  }
+  window.addEventListener('hashchange', reveal);
   apply();
+  reveal();
 })();
 `;
 
 function hostBlock(input: PageInput): string {
+  const hosts = input.audit?.hosts ?? [];
+  if (hosts.length > 1) {
+    const rows = hosts
+      .map((h) => `<tr><th scope="row">${escapeHtml(h.name ?? '')}</th><td>${escapeHtml(h.kernel)}</td><td>${escapeHtml(h.node)}</td><td>${escapeHtml(h.libc)}</td></tr>`)
+      .join('');
+    return `<table class="hosts"><thead><tr><th scope="col">host</th><th scope="col">kernel</th><th scope="col">node</th><th scope="col">C library</th></tr></thead><tbody>${rows}</tbody></table>`;
+  }
   const facts: Array<[string, string]> = [];
-  const a = input.audit?.host;
+  const a = hosts[0] ?? input.audit?.host;
+  if (a?.name) facts.push(['name', a.name]);
   const b = input.bench?.host;
   const kernel = a?.kernel ?? b?.kernel;
   if (kernel) facts.push(['kernel', kernel]);
@@ -119,6 +146,26 @@ function auditBlock(input: PageInput): string {
     `<p class="note" id="shown"></p><div class="scroll">${renderMatrix(input.audit)}</div>${legend}`;
 }
 
+function mergeBlock(input: PageInput): string {
+  const merge = input.audit?.merge;
+  if (!merge) return '';
+  const inputs = merge.inputs
+    .map((i) => `<li><code>${escapeHtml(i.file)}</code>: ${i.hosts.map(escapeHtml).join(', ')}; ${i.results} results; ` +
+      `tests ${i.tests.passed} passed, ${i.tests.failed} failed, ${i.tests.skipped} skipped</li>`)
+    .join('');
+  const told = describeMerge(merge);
+  const notices = told.length
+    ? `<ul class="merge notices">${told.map((l) => `<li class="${l.startsWith('conflict') ? 'bad' : 'warn'}">${escapeHtml(l)}</li>`).join('')}</ul>`
+    : '<p class="note">No conflicts, no duplicates.</p>';
+  return `<section id="merge"><h2>Merged from ${merge.inputs.length} report${merge.inputs.length === 1 ? '' : 's'}</h2><ul class="merge">${inputs}</ul>${notices}</section>`;
+}
+
+function pivotBlock(input: PageInput): string {
+  if (!input.audit) return '';
+  return '<section id="verdicts"><h2>Verdicts</h2><p class="note">Launchers by host and kernel; a verdict links to its row in the matrix.</p>' +
+    `<div class="scroll">${renderPivot(input.audit)}</div></section>`;
+}
+
 export function renderPage(input: PageInput): string {
   const bench = input.bench
     ? renderBench(input.bench, input.charts)
@@ -134,7 +181,9 @@ export function renderPage(input: PageInput): string {
 </head>
 <body>
 <header><h1>fdaudit report</h1><p class="meta">What does a child process inherit? Generated ${escapeHtml(input.generatedAt.toISOString())}.</p></header>
-<section id="host"><h2>Host</h2>${hostBlock(input)}</section>
+${pivotBlock(input)}
+<section id="host"><h2>${(input.audit?.hosts?.length ?? 0) > 1 ? 'Hosts' : 'Host'}</h2>${hostBlock(input)}</section>
+${mergeBlock(input)}
 <section id="audit"><h2>Audit matrix</h2>${auditBlock(input)}</section>
 <section id="bench"><h2>Benchmark</h2>${bench}</section>
 <script>${SCRIPT}</script>

@@ -12,6 +12,7 @@ import type { Launcher } from '../launchers/types.ts';
 import { clearSubstitutes, isLauncherId, launcherIds, substituteLauncher } from '../launchers/registry.ts';
 import { userLauncherId } from '../launchers/user.ts';
 import { packageRoot } from '../native/paths.ts';
+import { checkHostName } from '../report/host.ts';
 import { EXPECTATIONS, type Expectation, type UserLauncherEntry } from '../runner/state.ts';
 import { selectLaunchers } from './selection.ts';
 import { checkChoices, UsageError } from './errors.ts';
@@ -33,6 +34,8 @@ export interface RunCliOptions {
   timeout: number;
   workerTimeout: number;
   color?: boolean;
+  /** --host-name: the name of this host in audit.json (default: the hostname). */
+  hostName?: string;
   /** Hidden: `ID=SUBSTITUTE`, the mutation check's way to run ID's expectations against another launcher. */
   substitute?: string[];
 }
@@ -56,6 +59,8 @@ export interface RunPlan {
   timeoutMs: number;
   workerTimeoutMs: number;
   color: boolean | undefined;
+  /** The host's name in the reports (--host-name); absent = the hostname. */
+  hostName?: string;
   /** id → built-in launcher that stands in for it in this run (--substitute); absent or empty = none. */
   substitutes?: Record<string, string>;
 }
@@ -202,6 +207,15 @@ export async function buildRunPlan(
   const reporters = checkReporters(opts.reporter, env);
   if (opts.grep !== undefined && opts.grep === '') throw new UsageError('--grep needs a text');
   const substitutes = checkSubstitutes(opts.substitute);
+  let hostName: string | undefined;
+  if (opts.hostName !== undefined) {
+    try {
+      hostName = checkHostName(opts.hostName);
+    } catch (err) {
+      throw new UsageError(`--host-name: ${(err as Error).message}`);
+    }
+  }
+  // Last: it creates the directory, so every other check has passed.
   const out = checkOut(opts.out, cwd);
 
   const userEntries: UserLauncherEntry[] = allUsers.map((l) => ({
@@ -229,5 +243,6 @@ export async function buildRunPlan(
     color: opts.color,
   };
   if (Object.keys(substitutes).length) plan.substitutes = substitutes;
+  if (hostName !== undefined) plan.hostName = hostName;
   return { plan, userLaunchers: allUsers };
 }

@@ -8,6 +8,7 @@ import { writeHtmlReport } from '../html/index.ts';
 import type { Launcher } from '../launchers/types.ts';
 import { buildAuditReport } from '../report/audit-json.ts';
 import { githubAnnotations } from '../report/github.ts';
+import { hostFacts } from '../report/host.ts';
 import { renderSummary, writeStepSummary } from '../report/markdown.ts';
 import { Progress } from '../report/progress.ts';
 import { renderTerminal } from '../report/table.ts';
@@ -78,7 +79,7 @@ async function runAndReport(plan: RunPlan, userLaunchers: readonly Launcher[]): 
     throw new UsageError(`no test found in ${where}${plan.grep !== null ? ` matching --grep '${plan.grep}'` : ''}`);
   }
 
-  const report = buildAuditReport(results, records);
+  const report = buildAuditReport(results, records, hostFacts(plan.hostName));
   const formats = plan.reporters.filter((r): r is ReportFormat => r === 'json' || r === 'junit' || r === 'summary');
   const written = formats.length ? writeReports(plan.out, report, records, { formats }) : null;
   if (plan.reporters.includes('summary')) writeStepSummary(renderSummary(report, records));

@@ -1,5 +1,5 @@
 /** The `fdaudit/audit@1` report (DESIGN.md §5): built from results and test records, serialised. */
-import type { AuditReport, AuditResult, BaitVerdict, HostFacts } from '../audit/types.ts';
+import type { AuditReport, AuditResult, BaitVerdict, HostFacts, MergeInfo } from '../audit/types.ts';
 import { hostFacts } from './host.ts';
 import { sortResults } from './order.ts';
 import type { TestCounts, TestRecord } from './types.ts';
@@ -28,7 +28,7 @@ export function buildAuditReport(
   const counts = Array.isArray(tests) ? countTests(tests) : (tests as TestCounts);
   return {
     schema: AUDIT_SCHEMA,
-    host: { kernel: host.kernel, node: host.node, libc: host.libc },
+    host: normalizeHost(host),
     results: sortResults(results).map(normalizeResult),
     tests: { passed: counts.passed, failed: counts.failed, skipped: counts.skipped },
   };
@@ -42,11 +42,34 @@ export function serializeAuditReport(report: AuditReport): string {
   if (!Array.isArray(report.results)) throw new TypeError('audit report results must be an array');
   const normalized: AuditReport = {
     schema: AUDIT_SCHEMA,
-    host: { kernel: report.host.kernel, node: report.host.node, libc: report.host.libc },
+    host: normalizeHost(report.host),
+    ...(Array.isArray(report.hosts) ? { hosts: report.hosts.map(normalizeHost) } : {}),
     results: report.results.map(normalizeResult),
     tests: { passed: report.tests.passed, failed: report.tests.failed, skipped: report.tests.skipped },
+    ...(report.merge ? { merge: normalizeMerge(report.merge) } : {}),
   };
   return `${JSON.stringify(normalized, null, 2)}\n`;
+}
+
+/** Host facts with the name first; a report of an older version has none, and gets none invented. */
+function normalizeHost(h: HostFacts): HostFacts {
+  return { ...(typeof h.name === 'string' ? { name: h.name } : {}), kernel: h.kernel, node: h.node, libc: h.libc };
+}
+
+function normalizeMerge(m: MergeInfo): MergeInfo {
+  const counts = (t: MergeInfo['inputs'][number]['tests']) => ({ passed: t.passed, failed: t.failed, skipped: t.skipped });
+  return {
+    inputs: m.inputs.map((i) => ({ file: i.file, hosts: [...i.hosts], results: i.results, tests: counts(i.tests) })),
+    conflicts: m.conflicts.map((c) => ({
+      host: c.host,
+      kernel: c.kernel,
+      launcher: c.launcher,
+      kept: { file: c.kept.file, status: c.kept.status },
+      dropped: c.dropped.map((d) => ({ file: d.file, status: d.status })),
+    })),
+    duplicates: m.duplicates.map((d) => ({ file: d.file, of: d.of, results: d.results, whole: d.whole })),
+    notes: [...(m.notes ?? [])],
+  };
 }
 
 /** A copy with exactly the contract's keys, in its order (extra properties are dropped). */
@@ -65,6 +88,8 @@ function normalizeResult(r: AuditResult): AuditResult {
   // Optional: the parent state a mutant ran in, when the engine records one.
   const scenario = (r as AuditResult & { scenario?: unknown }).scenario;
   if (typeof scenario === 'string') Object.assign(out, { scenario });
+  // Merged reports: the host the result comes from.
+  if (typeof r.host === 'string') out.host = r.host;
   return out;
 }
 

@@ -1,5 +1,5 @@
 /** Facts about the machine a run happened on, for the `host` block of audit.json. */
-import { release } from 'node:os';
+import { hostname, release } from 'node:os';
 import type { HostFacts } from '../audit/types.ts';
 
 interface ReportShape {
@@ -7,9 +7,29 @@ interface ReportShape {
   sharedObjects?: string[];
 }
 
-/** Kernel release (uname -r), Node version, and the C library the process runs on. */
-export function hostFacts(): HostFacts {
-  return { kernel: release(), node: process.version, libc: libcVersion() };
+/**
+ * The host's name (`name`, else the hostname), kernel release (uname -r), Node version, and the C
+ * library the process runs on.
+ */
+export function hostFacts(name?: string): HostFacts {
+  return { name: name === undefined ? hostname() : checkHostName(name), kernel: release(), node: process.version, libc: libcVersion() };
+}
+
+/** Longest host name accepted: a DNS name's limit, and a column header still fits a screen. */
+export const HOST_NAME_MAX = 253;
+
+/**
+ * A host name as `--host-name` takes it: not empty, no surrounding blanks, no control characters,
+ * at most HOST_NAME_MAX characters. Returns it, or throws a RangeError that says what is wrong.
+ */
+export function checkHostName(name: string): string {
+  if (typeof name !== 'string') throw new TypeError('host name must be a string');
+  const shown = JSON.stringify(name);
+  if (name.trim() === '') throw new RangeError('host name must not be empty');
+  if (name !== name.trim()) throw new RangeError(`host name ${shown} must not start or end with blanks`);
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new RangeError(`host name ${shown} must not contain control characters`);
+  if ([...name].length > HOST_NAME_MAX) throw new RangeError(`host name must be at most ${HOST_NAME_MAX} characters, got ${[...name].length}`);
+  return name;
 }
 
 /** "glibc 2.36", "musl", or "unknown" when the process report cannot tell. */

@@ -14,3 +14,9 @@ export { escapeMarkdownCell, renderSummary, writeStepSummary } from './markdown.
 export { annotationLine, escapeCommandData, escapeCommandProperty, githubAnnotations, inGithubActions } from './github.ts';
 export { Progress, type ProgressOptions, type ProgressStream } from './progress.ts';
 export { REPORT_FILES, writeReports, type WriteReportsOptions, type WrittenReports } from './write.ts';
+export { anchorId, columnsOf, groupByColumn, hostsOf, resultAnchor, type Column } from './columns.ts';
+export { pivot, type Pivot, type PivotCell } from './pivot.ts';
+export { checkHostName } from './host.ts';
+export { combinedHost, describeMerge, mergeReports, MergeInputError, MERGE_PRECEDENCE, type MergeOutcome, type MergeSource } from './merge.ts';
+export { checkAuditReport, collectInputs, readSource, readSources } from './merge-read.ts';
+export { readJunitRecords } from './junit-read.ts';

@@ -17,13 +17,17 @@ export interface JunitOptions {
 /** Long messages stay in the element body; the attribute is what CI lists show as the title. */
 const MESSAGE_ATTR_MAX = 1000;
 
-/** The testcase name: the record's name, with `launcher › bait` and `[kernel]` added when missing. */
+/**
+ * The testcase name: the record's name, with `launcher › bait` and `[kernel]` added when missing, and
+ * `@ host` for a merged report's records.
+ */
 export function junitTestName(r: TestRecord): string {
   let name = r.name;
   if (r.launcher && !name.includes(r.launcher)) {
     name = `${r.launcher}${r.bait && !name.includes(r.bait) ? ` › ${r.bait}` : ''} › ${name}`;
   }
   if (r.kernel && !name.includes(`[${r.kernel}]`)) name = `${name} [${r.kernel}]`;
+  if (r.host && !name.endsWith(` @ ${r.host}`)) name = `${name} @ ${r.host}`;
   return name;
 }
 
@@ -35,7 +39,8 @@ export function junitClassName(r: TestRecord): string {
 
 function suiteName(r: TestRecord): string {
   const base = r.file ?? 'fdaudit';
-  return r.kernel ? `${base} [${r.kernel}]` : base;
+  const name = r.kernel ? `${base} [${r.kernel}]` : base;
+  return r.host ? `${name} @ ${r.host}` : name;
 }
 
 const seconds = (ms: number): string => (Math.max(0, Number.isFinite(ms) ? ms : 0) / 1000).toFixed(3);
@@ -52,11 +57,17 @@ export function renderJunit(records: readonly TestRecord[], options: JunitOption
     else suites.set(key, [r]);
   }
   const files = [...new Set(records.map((r) => r.file ?? 'fdaudit'))];
+  // A merged report's hosts keep the order of its inputs.
+  const hosts = [...new Set(records.map((r) => r.host))];
   const ordered = [...suites.entries()].sort(([, a], [, b]) => {
     const ra = a[0] as TestRecord;
     const rb = b[0] as TestRecord;
     const k = (r: TestRecord): number => (r.kernel ? kernelOrder.indexOf(r.kernel) : -1);
-    return files.indexOf(ra.file ?? 'fdaudit') - files.indexOf(rb.file ?? 'fdaudit') || k(ra) - k(rb);
+    return (
+      hosts.indexOf(ra.host) - hosts.indexOf(rb.host) ||
+      files.indexOf(ra.file ?? 'fdaudit') - files.indexOf(rb.file ?? 'fdaudit') ||
+      k(ra) - k(rb)
+    );
   });
 
   const totals = tally(records);

@@ -1,6 +1,6 @@
 /** summary.md: the matrix as GitHub-flavoured Markdown, verdicts and test counts. */
 import { appendFileSync } from 'node:fs';
-import type { AuditReport, AuditResult } from '../audit/types.ts';
+import type { AuditReport, AuditResult, HostFacts, MergeInfo } from '../audit/types.ts';
 import {
   baitCell,
   baitHeader,
@@ -13,9 +13,11 @@ import {
   truncate,
   verdict,
 } from './cells.ts';
+import { groupByColumn, resultAnchors, severalHosts } from './columns.ts';
 import { junitTestName } from './junit.ts';
-import { overviewRows } from './overview.ts';
-import { baitKindsPresent, groupByKernel } from './order.ts';
+import { describeMerge } from './merge.ts';
+import { baitKindsPresent, sortResults } from './order.ts';
+import { pivot } from './pivot.ts';
 import type { TestCounts, TestRecord } from './types.ts';
 
 /** Text safe inside a GFM table cell: one line, no pipes, no HTML, no stray emphasis. */
@@ -41,32 +43,69 @@ const FAILURES_SHOWN = 50;
 /** summary.md; with the test records, failed tests are listed under the counts. */
 export function renderSummary(report: AuditReport, records: readonly TestRecord[] = []): string {
   const out: string[] = ['# fdaudit report', ''];
-  const h = report.host;
-  out.push(`Host: Linux ${escapeMarkdownCell(h.kernel)}, Node ${escapeMarkdownCell(h.node)}, ${escapeMarkdownCell(h.libc)}`, '');
+  out.push(...hostLines(report), '');
   out.push(formatCounts(report.tests), '');
+  if (report.results.length > 0) out.push(...pivotTable(report.results), '');
+  if (report.merge) out.push(...mergeSection(report.merge), '');
   out.push(...failures(records));
   const kinds = baitKindsPresent(report.results);
-  for (const { kernel, results } of groupByKernel(report.results)) {
-    out.push(`## Kernel ${code(kernel)}`, '');
+  const anchors = resultAnchors(sortResults(report.results));
+  const withHost = severalHosts(report.results);
+  for (const { column, results } of groupByColumn(report.results)) {
+    const title = withHost && column.host !== null ? `Host ${code(column.host)}, kernel ${code(column.kernel)}` : `Kernel ${code(column.kernel)}`;
+    out.push(`## ${anchorTag(column.anchor)}${title}`, '');
     out.push(...matrix(results, kinds), '');
     for (const r of results) {
       const v = verdict(r);
-      out.push(`- ${code(r.launcher)} **${v.word}**: ${escapeMarkdownCell(v.detail)}`);
-    }
-    out.push('');
-  }
-  const overview = overviewRows(report.results);
-  if (overview.kernels.length > 1) {
-    out.push('## All kernels', '');
-    out.push(row(['launcher', ...overview.kernels.map((k) => code(k, true))]), row(['---', ...overview.kernels.map(() => ':-:')]));
-    for (const r of overview.rows) {
-      out.push(row([code(r.launcher, true), ...r.cells.map((v) => (v ? `**${v.word}**` : SYMBOLS.untested))]));
+      out.push(`- ${anchorTag(anchors.get(r) ?? '')}${code(r.launcher)} **${v.word}**: ${escapeMarkdownCell(v.detail)}`);
     }
     out.push('');
   }
   if (report.results.length === 0) out.push('No results.', '');
   else out.push(...legend(kinds), '');
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+/** An empty HTML anchor the pivot links to (GitHub keeps id attributes, prefixed, and resolves the link). */
+const anchorTag = (id: string): string => (id ? `<a id="${id}"></a>` : '');
+
+function hostText(h: HostFacts): string {
+  return `Linux ${escapeMarkdownCell(h.kernel)}, Node ${escapeMarkdownCell(h.node)}, ${escapeMarkdownCell(h.libc)}`;
+}
+
+function hostLines(report: AuditReport): string[] {
+  const hosts = report.hosts ?? [];
+  if (hosts.length > 1) return ['Hosts:', '', ...hosts.map((h) => `- ${code(h.name ?? '?')}: ${hostText(h)}`)];
+  const h = hosts[0] ?? report.host;
+  return [`Host: ${h.name !== undefined ? `${code(h.name)}, ` : ''}${hostText(h)}`];
+}
+
+/** Launchers × (host, kernel): the verdict in each cell, linked to the result's line further down. */
+function pivotTable(results: readonly AuditResult[]): string[] {
+  const p = pivot(results);
+  const withHost = p.hosts.length > 1;
+  const header = p.columns.map((c) => (withHost && c.host !== null ? `${code(c.host, true)} · ${code(c.kernel, true)}` : code(c.kernel, true)));
+  const lines = ['## Verdicts', '', row(['launcher', ...header]), row(['---', ...p.columns.map(() => ':-:')])];
+  for (const r of p.rows) {
+    lines.push(row([code(r.launcher, true), ...r.cells.map((c) => (c ? `[**${c.verdict.word}**](#${c.anchor})` : SYMBOLS.untested))]));
+  }
+  return lines;
+}
+
+/** What a merge read, and every conflict, duplicate and note: nothing it left out goes unsaid. */
+function mergeSection(merge: MergeInfo): string[] {
+  const n = merge.inputs.length;
+  const lines = [`## Merged from ${n} report${n === 1 ? '' : 's'}`, ''];
+  for (const i of merge.inputs) {
+    const t = i.tests;
+    lines.push(
+      `- ${code(i.file)}: ${i.hosts.map((h) => code(h)).join(', ')}; ${i.results} results; tests ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`,
+    );
+  }
+  const told = describeMerge(merge);
+  if (told.length) lines.push('', ...told.map((l) => `- ${escapeMarkdownCell(l)}`));
+  else lines.push('', 'No conflicts, no duplicates.');
+  return lines;
 }
 
 function matrix(results: readonly AuditResult[], kinds: readonly string[]): string[] {

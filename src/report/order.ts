@@ -59,14 +59,20 @@ export function orderKernels(ids: Iterable<string>): string[] {
   return [...seen.keys()].sort((a, b) => rank(a) - rank(b));
 }
 
-/** Results sorted by kernel, then launcher; stable for equal keys. */
+/**
+ * Results sorted by host (a merged report's hosts in the order first seen), then kernel, then
+ * launcher; stable for equal keys.
+ */
 export function sortResults(results: readonly AuditResult[]): AuditResult[] {
+  const hosts: (string | undefined)[] = [];
+  for (const r of results) if (!hosts.includes(r.host)) hosts.push(r.host);
   const kernels = orderKernels(results.map((r) => r.kernel));
   const launchers = orderLaunchers(results.map((r) => r.launcher));
   return results
     .map((r, i) => ({ r, i }))
     .sort(
       (a, b) =>
+        hosts.indexOf(a.r.host) - hosts.indexOf(b.r.host) ||
         kernels.indexOf(a.r.kernel) - kernels.indexOf(b.r.kernel) ||
         launchers.indexOf(a.r.launcher) - launchers.indexOf(b.r.launcher) ||
         a.i - b.i,

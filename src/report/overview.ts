@@ -1,27 +1,20 @@
-/** Launcher × kernel verdicts, shown after the per-kernel tables of a multi-kernel run. */
+/** Launcher × (host, kernel) verdicts, shown after the per-kernel tables of a multi-kernel run. */
 import type { AuditResult } from '../audit/types.ts';
-import { verdict, type Verdict, type VerdictWord } from './cells.ts';
-import { orderKernels, orderLaunchers } from './order.ts';
+import type { Verdict } from './cells.ts';
+import { pivot } from './pivot.ts';
 
 export interface Overview {
+  /** Column headers: the kernel, or "HOST · KERNEL" when the results come from several hosts. */
   kernels: string[];
-  /** One row per launcher: its verdict under each kernel (null where it did not run). */
+  /** One row per launcher: its verdict in each column (null where it did not run). */
   rows: { launcher: string; cells: (Verdict | null)[] }[];
 }
 
-/** Launcher × kernel verdicts; when a launcher has several results under one kernel the worst wins. */
+/** Launcher × column verdicts; when a launcher has several results in one column the worst wins. */
 export function overviewRows(results: readonly AuditResult[]): Overview {
-  const kernels = orderKernels(results.map((r) => r.kernel));
-  const rank: Record<VerdictWord, number> = { SEALED: 0, SKIPPED: 1, LEAK: 2, ERROR: 3 };
-  const rows = orderLaunchers(results.map((r) => r.launcher)).map((launcher) => ({
-    launcher,
-    cells: kernels.map((kernel) =>
-      results
-        .filter((r) => r.launcher === launcher && r.kernel === kernel)
-        .map(verdict)
-        .reduce<Verdict | null>((worst, v) => (worst && rank[worst.word] >= rank[v.word] ? worst : v), null),
-    ),
-  }));
-  return { kernels, rows };
+  const p = pivot(results);
+  return {
+    kernels: p.columns.map((c) => c.label),
+    rows: p.rows.map((r) => ({ launcher: r.launcher, cells: r.cells.map((c) => c?.verdict ?? null) })),
+  };
 }
-

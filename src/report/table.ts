@@ -18,7 +18,8 @@ import {
   type Cell,
 } from './cells.ts';
 import { painter, resolveColor, type MaybeTty, type Painter } from './color.ts';
-import { baitKindsPresent, groupByKernel, launcherGroup } from './order.ts';
+import { groupByColumn, severalHosts } from './columns.ts';
+import { baitKindsPresent, launcherGroup } from './order.ts';
 import { overviewRows, type Overview } from './overview.ts';
 import type { ColorOption, TestCounts } from './types.ts';
 
@@ -38,15 +39,17 @@ export function renderTerminal(results: readonly AuditResult[], options: Termina
   const layout = tableLayout(results);
   const out: string[] = [];
   if (results.length === 0) out.push('No results.\n');
-  for (const { kernel, results: rows } of groupByKernel(results)) {
-    out.push(`${p.bold(`kernel: ${oneLine(kernel)}`)}\n`);
+  const hosts = severalHosts(results);
+  for (const { column, results: rows } of groupByColumn(results)) {
+    const title = hosts && column.host !== null ? `host: ${oneLine(column.host)}, kernel: ${oneLine(column.kernel)}` : `kernel: ${oneLine(column.kernel)}`;
+    out.push(`${p.bold(title)}\n`);
     out.push(renderKernelTable(rows, layout, p));
     out.push(renderVerdicts(rows, p));
     out.push('\n');
   }
   const overview = overviewRows(results);
   if (overview.kernels.length > 1) {
-    out.push(`${p.bold('all kernels')}\n`);
+    out.push(`${p.bold(hosts ? 'all hosts and kernels' : 'all kernels')}\n`);
     out.push(renderOverview(overview, p));
     out.push('\n');
   }

@@ -10,6 +10,8 @@ export interface TestRecord {
   launcher?: string;
   kernel?: string;
   bait?: string;
+  /** The host the test ran on, in a merged report (`fdaudit merge`); absent for a single run. */
+  host?: string;
   status: TestStatus;
   /** The assertion's message for failures, the reason for skips. */
   message?: string;

@@ -8,6 +8,8 @@ import type { AuditReport, BaitVerdict } from '../../../src/audit/types.ts';
 import { renderCharts } from '../../../src/bench/charts.ts';
 import type { BenchReport } from '../../../src/bench/types.ts';
 import { CHART_FILES, scopeSvgIds, writeHtmlReport } from '../../../src/html/index.ts';
+import { serializeAuditReport } from '../../../src/report/audit-json.ts';
+import { mergeReports } from '../../../src/report/merge.ts';
 import { xmlProblem } from '../../fixtures/html/xml.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/html/', import.meta.url));
@@ -228,5 +230,136 @@ test.group('html report: in headless Chromium', (group) => {
     }
     const measured = bench.rows.length;
     assert.equal(await page.locator('table.bench tbody tr').count(), measured);
+  }).skip(NO_CHROMIUM, SKIP_REASON);
+});
+
+/** What the pivot's cell for a launcher and column must say: the worst verdict of its results there. */
+function expectedPivot(audit: AuditReport, launcher: string, host: string | null, kernel: string): string {
+  const rank: Record<string, number> = { sealed: 0, skipped: 1, leak: 2, error: 3 };
+  const here = audit.results.filter((r) => r.launcher === launcher && r.kernel === kernel && (r.host ?? null) === host);
+  if (here.length === 0) return '·';
+  return here.reduce((w, r) => (rank[r.status]! > rank[w.status]! ? r : w)).status.toUpperCase();
+}
+
+/** Pivot links whose target is not a row of the matrix; empty when every link lands. */
+async function danglingLinks(page: Page): Promise<string[]> {
+  // Runs in the page (a string, since this file is type-checked without the DOM library).
+  return page.evaluate(`(() => {
+    const out = [];
+    document.querySelectorAll('#pivot a[href^="#"]').forEach((a) => {
+      const id = decodeURIComponent((a.getAttribute('href') || '').slice(1));
+      const target = document.getElementById(id);
+      if (!target || !target.closest('#matrix')) out.push(id);
+    });
+    return out;
+  })()`);
+}
+
+test.group('html report: the pivot of verdicts, in headless Chromium', (group) => {
+  let browser: Browser | undefined;
+  let dir = '';
+  let page: Page;
+  let problems: string[] = [];
+
+  group.setup(async () => {
+    if (!NO_CHROMIUM) {
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    }
+    return async () => {
+      await browser?.close();
+    };
+  });
+
+  group.each.setup(async () => {
+    if (!browser) return async () => {};
+    dir = mkdtempSync(join(tmpdir(), 'fdaudit-pivot-'));
+    page = await browser.newPage({ viewport: { width: 1300, height: 700 } });
+    problems = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    return async () => {
+      await page.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  });
+
+  const open = async (report: AuditReport): Promise<AuditReport> => {
+    writeFileSync(join(dir, 'audit.json'), serializeAuditReport(report));
+    await page.goto(`file://${writeHtmlReport(dir)}`, { waitUntil: 'load' });
+    return JSON.parse(readFileSync(join(dir, 'audit.json'), 'utf8')) as AuditReport;
+  };
+
+  test('a single run: the pivot comes first, one row per launcher, one column per kernel, verdicts from audit.json', async ({ assert }) => {
+    const audit = await open(fixtureAudit());
+    const order = await page.locator('body > section').evaluateAll((ss) => ss.map((x) => (x as unknown as { id: string }).id));
+    assert.deepEqual(order.slice(0, 3), ['verdicts', 'host', 'audit']);
+    const kernels = await page.locator('#pivot thead th.kernel').allTextContents();
+    assert.sameMembers(kernels, [...new Set(audit.results.map((r) => r.kernel))]);
+    const launchers = [...new Set(audit.results.map((r) => r.launcher))];
+    assert.equal(await page.locator('#pivot tbody tr').count(), launchers.length);
+    for (const l of launchers) {
+      const cells = await page.locator(`#pivot tbody tr[data-launcher="${l}"] td`).allTextContents();
+      assert.deepEqual(cells.map((c) => c.trim()), kernels.map((k) => expectedPivot(audit, l, null, k)), l);
+    }
+    assert.deepEqual(await danglingLinks(page), []);
+    // Negative control: a row that loses its id leaves a link dangling, and the check sees it.
+    await page.locator('#matrix tbody tr').first().evaluate((tr) => tr.removeAttribute('id'));
+    assert.lengthOf(await danglingLinks(page), 1);
+    assert.deepEqual(problems, []);
+  }).skip(NO_CHROMIUM, SKIP_REASON);
+
+  test('a verdict link lands on its row, even when the filters had hidden it', async ({ assert }) => {
+    await open(fixtureAudit());
+    const link = page.locator('#pivot tbody tr[data-launcher="mutant:fd-setsize-fallback"] td[data-kernel="linux-5.8"] a');
+    const id = decodeURIComponent(((await link.getAttribute('href')) ?? '').slice(1));
+    const row = page.locator(`#matrix tbody tr[data-launcher="mutant:fd-setsize-fallback"][data-kernel="linux-5.8"]`);
+    assert.equal(await row.getAttribute('id'), id);
+
+    await page.locator('input[name="launcher"][value="mutant:fd-setsize-fallback"]').uncheck();
+    assert.isFalse(await row.isVisible(), 'the filter hides the row first');
+    await link.click();
+    await page.waitForFunction(`location.hash.slice(1) === ${JSON.stringify(encodeURI(id))}`);
+    await page.waitForFunction(`!document.getElementById(${JSON.stringify(id)}).hidden`);
+    assert.isTrue(await row.isVisible());
+    assert.isTrue(await row.evaluate((tr) => tr.matches(':target')));
+    assert.isTrue(await page.locator('input[name="launcher"][value="mutant:fd-setsize-fallback"]').isChecked());
+    const box = await row.boundingBox();
+    assert.isTrue(box !== null && box.y >= 0 && box.y < 700, `the row is in view (y=${box?.y})`);
+    assert.deepEqual(problems, []);
+  }).skip(NO_CHROMIUM, SKIP_REASON);
+
+  test('a merged report: hosts over kernels in the header, a host column and a host filter in the matrix', async ({ assert }) => {
+    const base = fixtureAudit();
+    const one = (name: string, kernel: string): AuditReport => ({
+      ...base,
+      host: { ...base.host, name },
+      results: base.results.filter((r) => r.kernel === 'host' || r.kernel === kernel),
+    });
+    const { report } = mergeReports([
+      { file: 'a/audit.json', report: one('ci-a', 'linux-5.8'), records: null },
+      { file: 'b/audit.json', report: one('ci-b', 'no-proc'), records: null },
+    ]);
+    const audit = await open(report);
+    assert.deepEqual(await page.locator('#pivot thead th.host').allTextContents(), ['ci-a', 'ci-b']);
+    assert.deepEqual(await page.locator('#pivot thead th.host').evaluateAll((ths) => ths.map((th) => th.getAttribute('colspan'))), ['2', '2']);
+    assert.deepEqual(await page.locator('#pivot thead th.kernel').allTextContents(), ['host', 'linux-5.8', 'host', 'no-proc']);
+    const columns: [string, string][] = [['ci-a', 'host'], ['ci-a', 'linux-5.8'], ['ci-b', 'host'], ['ci-b', 'no-proc']];
+    for (const l of [...new Set(audit.results.map((r) => r.launcher))]) {
+      const cells = await page.locator(`#pivot tbody tr[data-launcher="${l}"] td`).allTextContents();
+      assert.deepEqual(cells.map((c) => c.trim()), columns.map(([h, k]) => expectedPivot(audit, l, h, k)), l);
+    }
+    assert.deepEqual(await danglingLinks(page), []);
+    assert.equal(await page.locator('#matrix thead th', { hasText: /^host$/ }).count(), 1);
+    assert.include(await page.locator('#merge').textContent() ?? '', 'No conflicts, no duplicates.');
+
+    const visibleHosts = async (): Promise<string[]> =>
+      page.locator('#matrix tbody tr:visible').evaluateAll((trs) => [...new Set(trs.map((tr) => (tr as unknown as { dataset: Record<string, string> }).dataset.host ?? ''))]);
+    assert.sameMembers(await visibleHosts(), ['ci-a', 'ci-b']);
+    await page.locator('input[name="host"][value="ci-a"]').uncheck();
+    assert.deepEqual(await visibleHosts(), ['ci-b']);
+    assert.deepEqual(problems, []);
   }).skip(NO_CHROMIUM, SKIP_REASON);
 });

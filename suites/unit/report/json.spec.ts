@@ -19,7 +19,8 @@ test.group('report: audit.json', () => {
     const parsed = JSON.parse(serializeAuditReport(buildAuditReport(RESULTS, RECORDS, REPORT.host)));
     assert.deepEqual(Object.keys(parsed), ['schema', 'host', 'results', 'tests']);
     assert.equal(parsed.schema, AUDIT_SCHEMA);
-    assert.deepEqual(parsed.host, { kernel: '6.18.44', node: 'v20.20.2', libc: 'glibc 2.36' });
+    assert.deepEqual(parsed.host, { name: 'ci-7', kernel: '6.18.44', node: 'v20.20.2', libc: 'glibc 2.36' });
+    assert.deepEqual(Object.keys(parsed.host), ['name', 'kernel', 'node', 'libc']);
     assert.deepEqual(parsed.tests, { passed: 4, failed: 2, skipped: 1 });
     assert.lengthOf(parsed.results, RESULTS.length);
     for (const r of parsed.results) assert.deepEqual(Object.keys(r), RESULT_KEYS);

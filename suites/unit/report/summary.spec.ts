@@ -15,9 +15,9 @@ import type { TestRecord } from '../../../src/report/types.ts';
 import { RECORDS, REPORT, RESULTS } from './golden/fixtures.ts';
 import { checkGolden } from './golden/golden.ts';
 
-/** Rows of the per-kernel Markdown tables: lines that start and end with a pipe. */
+/** Rows of the per-kernel Markdown tables (the pivot above them left out): lines that start and end with a pipe. */
 const tableRows = (md: string): string[] =>
-  (md.split('## All kernels')[0] ?? '').split('\n').filter((l) => l.startsWith('| ') && l.endsWith(' |'));
+  md.slice(md.search(/^## (<a id="[^"]*"><\/a>)?(Kernel|Host) /m)).split('\n').filter((l) => l.startsWith('| ') && l.endsWith(' |'));
 /** Cells of a GFM row, honouring escaped pipes. */
 const cells = (row: string): string[] => row.slice(2, -2).split(/(?<!\\) \| /);
 
@@ -29,7 +29,7 @@ test.group('report: summary.md', () => {
 
   test('one table per kernel; every row has as many cells as the header', ({ assert }) => {
     const md = renderSummary(REPORT);
-    assert.match(md, /## Kernel `host`[\s\S]*## Kernel `linux-5\.8`/);
+    assert.match(md, /## <a id="k\/host"><\/a>Kernel `host`[\s\S]*## <a id="k\/linux-5.8"><\/a>Kernel `linux-5\.8`/);
     const rows = tableRows(md);
     const width = cells(rows[0] as string).length;
     assert.equal(width, 2 + 15 + 3);
@@ -40,11 +40,26 @@ test.group('report: summary.md', () => {
     assert.match(cells(err as string)[1] ?? '', /^\*\*ERROR\*\* \(probe exited with code 127 posix\\_spawn: closefrom failed/);
   });
 
-  test('several kernels get an overview table of verdicts', ({ assert }) => {
-    const md = renderSummary(REPORT);
-    assert.include(md, '## All kernels\n\n| launcher | `host` | `linux-5.8` |\n| --- | :-: | :-: |\n| `node:spawn` | **LEAK** | · |\n');
-    assert.include(md, '| `mutant:fd-setsize-fallback` | **SEALED** | **LEAK** |\n');
-    assert.notInclude(renderSummary({ ...REPORT, results: RESULTS.filter((r) => r.kernel === 'host') }), 'All kernels');
+  test('the pivot comes first: launchers by kernel, each verdict linked to its line below', ({ assert }) => {
+    const md = renderSummary(REPORT, RECORDS);
+    assert.isBelow(md.indexOf('## Verdicts'), md.indexOf('## Failed tests'));
+    assert.isBelow(md.indexOf('## Failed tests'), md.indexOf('## <a id="k/host"></a>Kernel `host`'));
+    assert.include(
+      md,
+      '## Verdicts\n\n| launcher | `host` | `linux-5.8` |\n| --- | :-: | :-: |\n| `node:spawn` | [**LEAK**](#r/host/node:spawn) | · |\n',
+    );
+    assert.include(md, '| `mutant:fd-setsize-fallback` | [**SEALED**](#r/host/mutant:fd-setsize-fallback) | [**LEAK**](#r/linux-5.8/mutant:fd-setsize-fallback) |\n');
+    // Every link lands on exactly one anchor, and every result line has one.
+    const links = [...md.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] as string);
+    const ids = [...md.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1] as string);
+    assert.lengthOf(links, RESULTS.length);
+    assert.lengthOf(new Set(ids), ids.length);
+    for (const l of links) assert.include(ids, l);
+    // A single kernel still gets its pivot (one column); the old overview at the end is gone.
+    const one = renderSummary({ ...REPORT, results: RESULTS.filter((r) => r.kernel === 'host') });
+    assert.include(one, '| launcher | `host` |\n| --- | :-: |\n');
+    assert.notInclude(one, 'All kernels');
+    assert.notInclude(renderSummary({ ...REPORT, results: [] }), '## Verdicts');
   });
 
   test('verdict lines, test counts, failed tests with their messages', ({ assert }) => {
@@ -54,9 +69,11 @@ test.group('report: summary.md', () => {
       '## Failed tests\n\n- ext:mine › high-fd \\[host\\]: ext:mine leaked high-fd fd 1500 -&gt; child fd 1500 (/tmp/bait "a" &amp; &lt;b&gt;) expected sealed\n',
     );
     assert.notInclude(renderSummary(REPORT), 'Failed tests');
-    assert.include(md, '- `node:spawn` **LEAK**: 13 of 14 baits crossed (all but cloexec); soft limit 20000; signals ok\n');
+    assert.include(md, '- <a id="r/host/node:spawn"></a>`node:spawn` **LEAK**: 13 of 14 baits crossed (all but cloexec); soft limit 20000; signals ok\n');
     assert.include(md, 'Tests: **4 passed**, **2 failed**, 1 skipped');
-    assert.include(md, 'Host: Linux 6.18.44, Node v20.20.2, glibc 2.36');
+    assert.include(md, 'Host: `ci-7`, Linux 6.18.44, Node v20.20.2, glibc 2.36');
+    // A report of an older version names no host; the line says what it knows.
+    assert.include(renderSummary({ ...REPORT, host: { kernel: '6.1', node: 'v20.1.0', libc: 'musl' } }), 'Host: Linux 6.1, Node v20.1.0, musl\n');
   });
 
   test('user text cannot break the table: pipes, HTML, newlines, backticks are escaped', ({ assert }) => {

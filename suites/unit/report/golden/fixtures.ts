@@ -84,7 +84,7 @@ export const RECORDS: TestRecord[] = [
 
 export const REPORT: AuditReport = {
   schema: 'fdaudit/audit@1',
-  host: { kernel: '6.18.44', node: 'v20.20.2', libc: 'glibc 2.36' },
+  host: { name: 'ci-7', kernel: '6.18.44', node: 'v20.20.2', libc: 'glibc 2.36' },
   results: RESULTS,
   tests: { passed: 4, failed: 2, skipped: 1 },
 };
