@@ -27,3 +27,9 @@ endif()
 add_executable(fdaudit-corebench ${FDA_BENCH_DIR}/core.c)
 target_compile_options(fdaudit-corebench PRIVATE ${FDA_WARNINGS})
 target_link_libraries(fdaudit-corebench PRIVATE fda_launch)
+
+# `fdaudit bench` runs all four. The servers read rounds from stdin: at EOF they exit 0.
+fda_user_part(fdaudit-true)
+fda_user_part(fdaudit-fdcount CHECK --exit-zero)
+fda_user_part(fdaudit-floor CHECK --serve -- {dir}/fdaudit-true)
+fda_user_part(fdaudit-corebench CHECK --serve -- {dir}/fdaudit-true)

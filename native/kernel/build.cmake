@@ -11,7 +11,13 @@ add_executable(fdaudit-kernel
   ${FDA_KERNEL_DIR}/noproc.c)
 target_compile_options(fdaudit-kernel PRIVATE ${FDA_WARNINGS})
 target_link_libraries(fdaudit-kernel PRIVATE fda_kernel_names)
+fda_user_part(fdaudit-kernel CHECK --list)
+
+# What each personality refuses, seen from inside: a test part (-DFDA_TESTS=ON).
+if(FDA_TESTS)
 
 add_executable(fdaudit-sysprobe ${FDA_KERNEL_DIR}/sysprobe.c)
 target_compile_options(fdaudit-sysprobe PRIVATE ${FDA_WARNINGS})
 target_link_libraries(fdaudit-sysprobe PRIVATE fda_kernel_names)
+
+endif() # FDA_TESTS

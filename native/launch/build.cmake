@@ -9,6 +9,9 @@ set_target_properties(fda_launch PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_compile_options(fda_launch PRIVATE ${FDA_WARNINGS})
 target_include_directories(fda_launch PUBLIC ${CMAKE_SOURCE_DIR}/native)
 
+# Test parts from here on (-DFDA_TESTS=ON, npm run build:test): none is shipped.
+if(FDA_TESTS)
+
 # What a launched child sees from the inside (fds, limits, signals) as JSON.
 add_executable(fdaudit-fdlist ${CMAKE_CURRENT_LIST_DIR}/fdlist.c)
 target_compile_options(fdaudit-fdlist PRIVATE ${FDA_WARNINGS})
@@ -40,3 +43,5 @@ if(FDA_HAVE_SANITIZERS)
   target_link_libraries(fdaudit-launch-test-san PRIVATE fda_launch_san)
   add_dependencies(fdaudit-launch-test-san fdaudit-fdlist)
 endif()
+
+endif() # FDA_TESTS

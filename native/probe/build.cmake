@@ -11,6 +11,7 @@ target_include_directories(fda_describe PUBLIC ${CMAKE_SOURCE_DIR}/native)
 add_executable(fdaudit-probe ${CMAKE_CURRENT_LIST_DIR}/probe.c)
 target_compile_options(fdaudit-probe PRIVATE ${FDA_WARNINGS})
 target_link_libraries(fdaudit-probe PRIVATE fda_describe)
+fda_user_part(fdaudit-probe CHECK --help)
 
 # Static when the C library allows it (glibc ships libc.a in libc6-dev): no
 # dynamic loader runs before main, so nothing is opened before the snapshot
@@ -26,8 +27,13 @@ else()
   message(STATUS "fdaudit-probe: no static C library found, linking dynamically")
 endif()
 
+# Test part (-DFDA_TESTS=ON).
+if(FDA_TESTS)
+
 # The same probe linked dynamically, for memcheck: valgrind cannot follow
 # glibc's internals in a static binary and reports false positives there.
 add_executable(fdaudit-probe-dynamic ${CMAKE_CURRENT_LIST_DIR}/probe.c)
 target_compile_options(fdaudit-probe-dynamic PRIVATE ${FDA_WARNINGS} -g)
 target_link_libraries(fdaudit-probe-dynamic PRIVATE fda_describe)
+
+endif() # FDA_TESTS

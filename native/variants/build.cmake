@@ -7,6 +7,9 @@ set_target_properties(fda_variants PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_compile_options(fda_variants PRIVATE ${FDA_WARNINGS})
 target_link_libraries(fda_variants PUBLIC fda_launch)
 
+# Test parts from here on (-DFDA_TESTS=ON, npm run build:test): none is shipped.
+if(FDA_TESTS)
+
 # What a launched program inherited, one fact per line (used by the driver below).
 add_executable(fdaudit-seen ${CMAKE_CURRENT_LIST_DIR}/seen.c)
 target_compile_options(fdaudit-seen PRIVATE ${FDA_WARNINGS})
@@ -30,3 +33,5 @@ if(TARGET fda_launch_san)
   target_link_libraries(fdaudit-variants-test-san PRIVATE fda_variants_san)
   add_dependencies(fdaudit-variants-test-san fdaudit-seen)
 endif()
+
+endif() # FDA_TESTS
