@@ -28,14 +28,16 @@ export function registerRun(program: Command): void {
     .option('--timeout <ms>', "per-launch timeout; the launcher's process group is killed after it", positiveInt('--timeout'), DEFAULT_TIMEOUT_MS)
     .option('--worker-timeout <ms>', 'per-personality timeout of a kernel-matrix worker', positiveInt('--worker-timeout'), WORKER_TIMEOUT_MS)
     .option('--no-color', 'no colours in the table')
+    .option('--strict', 'fail (exit 1) on every skipped test or result: a launcher, runtime or personality not available here')
     // The mutation check's hook: ID's expectations run against another built-in launcher (its scenario too).
     .addOption(new Option('--substitute <id=substitute>', 'run ID with the implementation of another built-in launcher').argParser(collectWhole).hideHelp())
     .addHelpText('after', `
-Exit status: 0 every assertion holds, 1 an assertion failed, 2 usage error.
+Exit status: 0 every assertion holds, 1 an assertion failed (with --strict: or something was skipped), 2 usage error.
 
 Examples:
   fdaudit run
   fdaudit run --launcher node:spawn --launcher native --bait pipe,high-fd
+  fdaudit run --strict                          what CI runs where Bun, Deno and the spawn libraries are installed
   fdaudit run --kernel all --launcher native,mutant:fd-setsize-fallback
   fdaudit run --exec "mine=python3 -c 'import subprocess,sys; sys.exit(subprocess.call(sys.argv[1:]))' {probe}"
   fdaudit run --exec 'envonly=env {probe}' --expect envonly=leak

@@ -11,6 +11,7 @@
 import { accessSync, constants as fsc, existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadFailure, prepareUserModules } from '../load/user-modules.ts';
 import { adapterLauncher, execLauncher, parseExecSpec, type AdapterDefinition } from './user.ts';
 import type { Launcher } from './types.ts';
 
@@ -46,18 +47,17 @@ export function findConfig(cwd = process.cwd()): string | null {
   return null;
 }
 
+/**
+ * Imports the config file: TypeScript through tsx, and written with import/export it is an ES module
+ * even in a package whose package.json says "type": "commonjs" (src/load).
+ */
 async function importModule(path: string): Promise<unknown> {
-  const url = pathToFileURL(path).href;
-  if (extname(path) === '.ts' || extname(path) === '.mts') {
-    let tsImport: (specifier: string, parent: string) => Promise<unknown>;
-    try {
-      ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
-    } catch {
-      throw new ConfigError(path, 'a .ts config needs the tsx package; install it or write fdaudit.config.mjs');
-    }
-    return tsImport(url, import.meta.url);
+  try {
+    await prepareUserModules([path]);
+  } catch (err) {
+    throw new ConfigError(path, (err as Error).message);
   }
-  return import(url);
+  return import(pathToFileURL(path).href);
 }
 
 /** The keys a config object may have; one at least must be there. */
@@ -92,7 +92,7 @@ export async function loadConfig(path?: string, cwd = process.cwd()): Promise<Lo
     mod = await importModule(file);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError(file, `failed to load: ${(err as Error).message}`);
+    throw new ConfigError(file, `failed to load: ${loadFailure(file, err, cwd).replace(/^cannot load [^:]*: /, '')}`);
   }
   const raw = configObject(mod) as FdauditConfig;
   if (typeof raw !== 'object' || raw === null) throw new ConfigError(file, 'must export an object (default export)');

@@ -4,13 +4,14 @@
  * asks for and a collector; returns the audit results and one TestRecord per test.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { assert } from '@japa/assert';
 import { configure, run } from '@japa/runner';
 import { dot, spec } from '@japa/runner/reporters';
 import type { NamedReporterContract } from '@japa/runner/types';
 import type { AuditResult } from '../audit/types.ts';
+import { loadFailure, prepareUserModules } from '../load/user-modules.ts';
 import type { Launcher } from '../launchers/types.ts';
 import type { TestRecord } from '../report/types.ts';
 import { recordsReporter, GrepRefiner } from '../runner/collector.ts';
@@ -25,24 +26,6 @@ export interface PassOutcome {
   records: TestRecord[];
   /** Something failed outside any test (a spec that does not load, a hook); the message says what. */
   runError: string | null;
-}
-
-/** Whether this module was loaded from TypeScript sources (through tsx), so .ts specs import as they are. */
-function runningFromSources(): boolean {
-  return import.meta.url.endsWith('.ts');
-}
-
-/** Compiled CLI: teaches Node to import .spec.ts files (tsx's ESM loader) before any spec is imported. */
-async function ensureTypeScriptSpecs(files: readonly string[]): Promise<void> {
-  if (runningFromSources()) return;
-  if (!files.some((f) => /\.(c|m)?tsx?$/.test(f) || /[*{]/.test(f))) return;
-  let register: () => unknown;
-  try {
-    ({ register } = (await import('tsx/esm/api')) as { register: () => unknown });
-  } catch {
-    throw new Error('TypeScript spec files need the tsx package (npm install --save-dev tsx), or write the specs in JavaScript');
-  }
-  register();
 }
 
 /** Spec files of the shipped audit suite (sources or compiled, whichever this copy of the package has). */
@@ -91,8 +74,19 @@ export async function runSpecsHere(
   const progress = progressReporter(refiner);
   const list: NamedReporterContract[] = [spec(), dot(), collector, progress];
   const activated = [console ?? progress.name, collector.name];
-  const files = plan.specs.length ? plan.specs : defaultSpecFiles().map((u) => u.pathname);
-  await ensureTypeScriptSpecs(files);
+  const files = plan.specs.length ? plan.specs.map((f) => resolve(plan.cwd, f)) : defaultSpecFiles().map((u) => u.pathname);
+  await prepareUserModules(files);
+  // A spec that does not load is reported as one line naming it and the fix, not as a loader stack.
+  const loadErrors: string[] = [];
+  const importer = async (url: URL): Promise<void> => {
+    try {
+      await import(url.href);
+    } catch (err) {
+      const line = loadFailure(fileURLToPath(url), err, plan.cwd);
+      loadErrors.push(line);
+      process.stderr.write(`fdaudit: ${line}\n`);
+    }
+  };
 
   const previousExit = process.exitCode;
   process.exitCode = undefined;
@@ -104,12 +98,14 @@ export async function runSpecsHere(
     plugins: [assert(), fdaudit({ ...runOptionsFor(plan, kernel), launcherObjects: userLaunchers })],
     reporters: { activated, list },
     refiner,
+    importer,
     forceExit: false,
   });
   await run();
   const failedOutside = process.exitCode === 1 && !records.some((r) => r.status === 'failed');
   process.exitCode = previousExit;
   let runError: string | null = null;
-  if (failedOutside) runError = 'the run failed outside any test (a spec file that does not load, or an unhandled error; see above)';
+  if (loadErrors.length > 0) runError = loadErrors.join('; ');
+  else if (failedOutside) runError = 'the run failed outside any test (an unhandled error; see above)';
   return { kernel, results: collectedResults(), records, runError };
 }

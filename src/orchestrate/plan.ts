@@ -36,6 +36,8 @@ export interface RunCliOptions {
   color?: boolean;
   /** --host-name: the name of this host in audit.json (default: the hostname). */
   hostName?: string;
+  /** Fail (exit 1) on every skipped test or result. */
+  strict?: boolean;
   /** Hidden: `ID=SUBSTITUTE`, the mutation check's way to run ID's expectations against another launcher. */
   substitute?: string[];
 }
@@ -61,6 +63,8 @@ export interface RunPlan {
   color: boolean | undefined;
   /** The host's name in the reports (--host-name); absent = the hostname. */
   hostName?: string;
+  /** --strict: every skipped test or result fails the run. */
+  strict: boolean;
   /** id → built-in launcher that stands in for it in this run (--substitute); absent or empty = none. */
   substitutes?: Record<string, string>;
 }
@@ -241,6 +245,7 @@ export async function buildRunPlan(
     timeoutMs: opts.timeout,
     workerTimeoutMs: opts.workerTimeout,
     color: opts.color,
+    strict: opts.strict === true,
   };
   if (Object.keys(substitutes).length) plan.substitutes = substitutes;
   if (hostName !== undefined) plan.hostName = hostName;

@@ -15,6 +15,7 @@ import { renderTerminal } from '../report/table.ts';
 import type { ReportFormat, TestRecord } from '../report/types.ts';
 import { writeReports } from '../report/write.ts';
 import { RunFailed, UsageError } from './errors.ts';
+import { strictRecords } from './strict.ts';
 import { cloexecInheritedFds } from './hygiene.ts';
 import { runKernelMatrix } from './matrix.ts';
 import { runSpecsHere, type PassOutcome } from './pass.ts';
@@ -66,10 +67,11 @@ async function runAndReport(plan: RunPlan, userLaunchers: readonly Launcher[]): 
   const passes = await runPasses(plan, userLaunchers);
 
   const results: AuditResult[] = passes.flatMap((p) => p.results);
-  const records: TestRecord[] = passes.flatMap((p) => p.records);
+  let records: TestRecord[] = passes.flatMap((p) => p.records);
+  if (plan.strict) records = strictRecords(results, records);
   // A pass that failed outside any test (a spec that does not load) fails the run with a record of its own.
   for (const p of passes) {
-    if (p.runError && !p.records.some((r) => r.status === 'failed')) {
+    if (p.runError) {
       records.push({ name: `run error [${p.kernel}]`, kernel: p.kernel, status: 'failed', message: p.runError, durationMs: 0 });
     }
   }

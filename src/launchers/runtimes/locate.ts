@@ -21,10 +21,14 @@ export interface RuntimeFound {
   version: string;
 }
 
-/** How to make a missing runtime available; the reason of a `skipped` result ends with it. */
+/**
+ * How to make a missing runtime available; the reason of a `skipped` result ends with it. One short
+ * line: it is what a user without the runtime sees once per launcher. (The packages' postinstall step
+ * is not needed: the binary is found in the platform package, @oven/bun-* or @deno/*.)
+ */
 export const INSTALL_HINT: Readonly<Record<RuntimeName, string>> = {
-  bun: 'add it with `npm install --save-dev bun` (its binary comes in @oven/bun-<platform>; the postinstall step is not needed) or put `bun` on PATH',
-  deno: 'add it with `npm install --save-dev deno` (its binary comes in @deno/<platform>; the postinstall step is not needed) or put `deno` on PATH',
+  bun: 'add it with `npm install --save-dev bun` or put bun on PATH',
+  deno: 'add it with `npm install --save-dev deno` or put deno on PATH',
 };
 
 /** [package, path of the binary inside it] candidates for this platform, most specific first. */
