@@ -226,14 +226,12 @@ test.group('audit: optional runtimes and spawn libraries that are not installed 
 /** The personalities Bun's CLOSE_RANGE_CLOEXEC use is known to meet: asserted from `npm test` too. */
 const OLD_KERNELS = ['linux-5.10', 'linux-5.8'] as const;
 
-test.group('audit: other runtimes under linux-5.10 and linux-5.8, through fdaudit run', () => {
+// None installed (or selected): nothing to run; the launchers' own skipped tests say why.
+if (PRESENT.length > 0) test.group('audit: other runtimes under linux-5.10 and linux-5.8, through fdaudit run', () => {
   const { kernel, matrix } = runState().options;
   const launchers = PRESENT;
   test('every row is in the audit report of a two-personality run, with today\'s verdict, and every assertion holds')
-    .skip(
-      kernel !== 'host' || matrix || launchers.length === 0,
-      launchers.length === 0 ? `none of ${RUNTIME_LAUNCHERS.join(', ')} is installed here` : 'runs from a host pass only (it starts the two personalities itself)',
-    )
+    .skip(kernel !== 'host' || matrix, 'runs from a host pass only (it starts the two personalities itself)')
     .run(({ assert }) => {
       const out = mkdtempSync(join(tmpdir(), 'fdaudit-runtimes-kernels-'));
       try {
