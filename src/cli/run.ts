@@ -32,7 +32,7 @@ export function registerRun(program: Command): void {
     // The mutation check's hook: ID's expectations run against another built-in launcher (its scenario too).
     .addOption(new Option('--substitute <id=substitute>', 'run ID with the implementation of another built-in launcher').argParser(collectWhole).hideHelp())
     .addHelpText('after', `
-Exit status: 0 every assertion holds, 1 an assertion failed (with --strict: or something was skipped), 2 usage error.
+Exit status: 0 every assertion holds, 1 an assertion failed, 2 usage error; with --strict a skipped test or result fails too (1).
 
 Examples:
   fdaudit run

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as nodeModule from 'node:module';
-import { dirname, extname, join, relative } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The hooks module: next to this one in src/, under the package's src/ when this runs from dist/. */
@@ -62,6 +62,12 @@ export async function prepareUserModules(files: readonly string[]): Promise<void
   hooksRegistered = true;
 }
 
+/** `path` relative to `cwd` when it lies below it, else as it is. */
+export function shownPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
 /** The line of `path` an error points at, when the error says (esbuild's "FILE:LINE:COL: ERROR: …", a stack frame). */
 function lineIn(path: string, text: string): number | null {
   const at = text.indexOf(`${path}:`);
@@ -73,7 +79,7 @@ function lineIn(path: string, text: string): number | null {
 /** What the user can do about a spec or config file that does not load, from the loader's error: one line. */
 export function loadFailure(path: string, err: unknown, cwd = process.cwd()): string {
   const e = (err ?? {}) as NodeJS.ErrnoException;
-  const shown = relative(cwd, path) || path;
+  const shown = shownPath(path, cwd);
   const text = typeof e.message === 'string' ? e.message : String(err);
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   let message = lines[0] ?? String(err);

@@ -11,7 +11,7 @@ import { configure, run } from '@japa/runner';
 import { dot, spec } from '@japa/runner/reporters';
 import type { NamedReporterContract } from '@japa/runner/types';
 import type { AuditResult } from '../audit/types.ts';
-import { loadFailure, prepareUserModules } from '../load/user-modules.ts';
+import { loadFailure, prepareUserModules, shownPath } from '../load/user-modules.ts';
 import type { Launcher } from '../launchers/types.ts';
 import type { TestRecord } from '../report/types.ts';
 import { recordsReporter, GrepRefiner } from '../runner/collector.ts';
@@ -82,8 +82,10 @@ export async function runSpecsHere(
     try {
       await import(url.href);
     } catch (err) {
-      const line = loadFailure(fileURLToPath(url), err, plan.cwd);
+      const file = fileURLToPath(url);
+      const line = loadFailure(file, err, plan.cwd);
       loadErrors.push(line);
+      records.push({ name: `${shownPath(file, plan.cwd)} (does not load)`, file: shownPath(file, plan.cwd), status: 'failed', message: line, durationMs: 0 });
       process.stderr.write(`fdaudit: ${line}\n`);
     }
   };
@@ -105,7 +107,7 @@ export async function runSpecsHere(
   const failedOutside = process.exitCode === 1 && !records.some((r) => r.status === 'failed');
   process.exitCode = previousExit;
   let runError: string | null = null;
-  if (loadErrors.length > 0) runError = loadErrors.join('; ');
-  else if (failedOutside) runError = 'the run failed outside any test (an unhandled error; see above)';
+  // A spec that does not load has a failed record of its own (above).
+  if (failedOutside && loadErrors.length === 0) runError = 'the run failed outside any test (an unhandled error; see above)';
   return { kernel, results: collectedResults(), records, runError };
 }

@@ -71,7 +71,7 @@ async function runAndReport(plan: RunPlan, userLaunchers: readonly Launcher[]): 
   if (plan.strict) records = strictRecords(results, records);
   // A pass that failed outside any test (a spec that does not load) fails the run with a record of its own.
   for (const p of passes) {
-    if (p.runError) {
+    if (p.runError && !p.records.some((r) => r.status === 'failed')) {
       records.push({ name: `run error [${p.kernel}]`, kernel: p.kernel, status: 'failed', message: p.runError, durationMs: 0 });
     }
   }

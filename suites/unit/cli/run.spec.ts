@@ -128,7 +128,9 @@ test.group('inherited fd', () => {
     const r = await runCli(['run', spec, '--out', join(dir, 'reports-broken'), '--reporter', 'json']);
     assert.equal(r.code, 1, r.stderr);
     assert.include(r.stderr, 'broken on purpose');
-    assert.match(r.stderr, /fdaudit: 1 test failed; first: run error/);
+    // One line naming the file and what to do, and the run's closing line names it as the failure.
+    assert.match(r.stderr, /fdaudit: cannot load \S*broken\.spec\.ts: broken on purpose — it throws while it loads \(line 2\): fix that in the file\n/);
+    assert.match(r.stderr, /fdaudit: 1 test failed; first: \S*broken\.spec\.ts \(does not load\): cannot load/);
   });
 
   test('in GitHub Actions: an annotation per failure and the summary appended to the step summary', async ({ assert }) => {
