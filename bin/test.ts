@@ -268,7 +268,12 @@ async function main(): Promise<number> {
     for (const f of fileFailures) out.push(`  ${f}`);
   }
   const slowest = [...outcomes].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5);
-  out.push(pc.dim(`\n${outcomes.length} files in ${seconds(wallMs)} with ${Math.min(jobs, files.length)} jobs; slowest: ${slowest.map((o) => `${o.file.path} ${seconds(o.durationMs)}`).join(', ')}`));
+  const cpu = (o: FileOutcome): number => o.result?.cpuMs ?? 0;
+  const busiest = [...outcomes].sort((a, b) => cpu(b) - cpu(a)).slice(0, 5);
+  const totalCpu = outcomes.reduce((n, o) => n + cpu(o), 0);
+  out.push(pc.dim(`\n${outcomes.length} files in ${seconds(wallMs)} with ${Math.min(jobs, files.length)} jobs, ${seconds(totalCpu)} of CPU in the files' processes and what they reaped`));
+  out.push(pc.dim(`slowest: ${slowest.map((o) => `${o.file.path} ${seconds(o.durationMs)}`).join(', ')}`));
+  out.push(pc.dim(`most CPU: ${busiest.map((o) => `${o.file.path} ${seconds(cpu(o))}`).join(', ')}`));
   process.stdout.write(`${out.join('\n')}\n`);
 
   const newTimes = { ...times };

@@ -78,6 +78,18 @@ async function settledFdTable(): Promise<OpenFd[]> {
   return table;
 }
 
+/**
+ * CPU time of this process and of the children it has reaped (utime, stime, cutime, cstime of
+ * /proc/self/stat, in clock ticks of 1/100 s on Linux).
+ */
+function cpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime is field 14 of proc(5); f[0] is field 3.
+  const ticks = [11, 12, 13, 14].reduce((n, i) => n + Number(f[i]), 0);
+  return ticks * 10;
+}
+
 /** Waits briefly for children whose exit is already on its way to the event loop, then lists the rest. */
 async function unreapedChildren(): Promise<number[]> {
   for (let i = 0; i < 50; i++) {
@@ -122,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
     zombies,
     fdsLeft: after.filter((f) => !had.has(key(f))),
     fdsClosed: before.filter((f) => !has.has(key(f))),
+    cpuMs: cpuMs(),
     runError: failedOutside ? 'the file failed outside any test (it does not load, or a hook or an unhandled error failed; see above)' : null,
   };
   writeFileSync(resultPath, JSON.stringify(result));

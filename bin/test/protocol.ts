@@ -25,6 +25,8 @@ export interface FileResult {
   fdsClosed: OpenFd[];
   /** A failure outside any test (the file does not load, an unhandled rejection). */
   runError: string | null;
+  /** CPU time of the file's process and of every child it reaped (user + system), in ms. */
+  cpuMs: number;
 }
 
 /** A spec file of the run, with the japa suite it belongs to. */
