@@ -24,8 +24,16 @@ import { checkSkips, readAllowedSkips, SKIPS_FILE, type SkipRecord } from './tes
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FILE_ENTRY = fileURLToPath(new URL(`./test/file.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
-/** How long each file took last time, to start the longest first (generated; build/ is not committed). */
+/**
+ * How long each file took last time (wall and CPU, ms), to start the longest first and to see where
+ * the suite's time goes (generated; build/ is not committed).
+ */
 const TIMES_FILE = join(ROOT, 'build', 'test-times.json');
+
+interface FileTimes {
+  wallMs: number;
+  cpuMs: number;
+}
 /** A file that has not finished by then is killed with everything it started. */
 const FILE_TIMEOUT_MS = 15 * 60_000;
 
@@ -56,9 +64,11 @@ interface FileOutcome {
   tempLeft: string[];
 }
 
-function readTimes(): Record<string, number> {
+function readTimes(): Record<string, FileTimes> {
   try {
-    return JSON.parse(readFileSync(TIMES_FILE, 'utf8')) as Record<string, number>;
+    const data = JSON.parse(readFileSync(TIMES_FILE, 'utf8')) as Record<string, FileTimes | number>;
+    // An entry of an older shape is no entry.
+    return Object.fromEntries(Object.entries(data).filter((e): e is [string, FileTimes] => typeof e[1] === 'object'));
   } catch {
     return {};
   }
@@ -205,7 +215,8 @@ async function main(): Promise<number> {
   if (buildError) throw new Error(buildError);
   const times = readTimes();
   // Longest first (files without a time yet count as long), so the last ones to finish are short.
-  const queue = files.map((f, i) => ({ f, i })).sort((a, b) => (times[b.f.path] ?? 30_000) - (times[a.f.path] ?? 30_000));
+  const expected = (f: SpecFile): number => times[f.path]?.wallMs ?? 30_000;
+  const queue = files.map((f, i) => ({ f, i })).sort((a, b) => expected(b.f) - expected(a.f));
   const started = performance.now();
   const outcomes: FileOutcome[] = [];
 
@@ -277,7 +288,9 @@ async function main(): Promise<number> {
   process.stdout.write(`${out.join('\n')}\n`);
 
   const newTimes = { ...times };
-  for (const o of outcomes) if (SPEC_ROOTS.some((r) => o.file.path.startsWith(`${r}/`))) newTimes[o.file.path] = Math.round(o.durationMs);
+  for (const o of outcomes) {
+    if (SPEC_ROOTS.some((r) => o.file.path.startsWith(`${r}/`))) newTimes[o.file.path] = { wallMs: Math.round(o.durationMs), cpuMs: cpu(o) };
+  }
   if (existsSync(join(ROOT, 'build'))) writeFileSync(TIMES_FILE, `${JSON.stringify(newTimes, null, 1)}\n`);
 
   const skipped = skips.length - (args.strict ? checkSkips(skips, allowed).unlisted.length : 0);
