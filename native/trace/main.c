@@ -36,7 +36,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -124,7 +123,7 @@ static int resolve(const char *file, char *out, size_t size) {
     return 0;
   }
   const char *path = getenv("PATH");
-  if (!path || !*path) path = "/bin:/usr/bin";
+  if (!path || !*path) path = "/usr/bin:/bin"; /* glibc's _PATH_DEFPATH, as src/launch/resolve.ts */
   int err = ENOENT;
   for (const char *p = path;;) {
     const char *colon = strchr(p, ':');
@@ -428,9 +427,19 @@ static const char *signal_name(int sig, char *buf, size_t size) {
   return buf;
 }
 
+/*
+ * Peak resident memory of the tracer's own image, in KiB. Not getrusage's
+ * ru_maxrss: that survives execve and would report the parent's peak when
+ * the tracer was started by vfork from a large process (as Node starts it).
+ */
+static long own_peak_rss_kib(void) {
+  char text[8192];
+  if (read_small("/proc/self/status", text, sizeof text) < 0) return -1;
+  const char *v = status_field(text, "VmHWM");
+  return v ? strtol(v, NULL, 10) : -1;
+}
+
 static void end_record(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
   out_s("{\"event\":\"end\",\"status\":");
   if (root_status < 0) {
     out_s("null");
@@ -443,7 +452,7 @@ static void end_record(void) {
     out_s("}");
   }
   out_f(",\"execs\":%lu,\"unreadable\":%lu,\"peakTasks\":%zu,\"detached\":%lu,\"maxRssKiB\":%ld,\"durationMs\":%.3f}\n",
-        execs_recorded, execs_unreadable, task_peak(), detached, ru.ru_maxrss, now_ms());
+        execs_recorded, execs_unreadable, task_peak(), detached, own_peak_rss_kib(), now_ms());
   out_flush();
 }
 
