@@ -6,6 +6,8 @@ import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import type { AuditReport } from '../audit/types.ts';
 import type { BenchReport } from '../bench/types.ts';
+import { parseTraceReport, TRACE_FILE } from '../report/trace-json.ts';
+import type { TraceReport } from '../trace/types.ts';
 import type { InlineChart } from './bench.ts';
 import { renderPage } from './page.ts';
 
@@ -61,8 +63,16 @@ function readCharts(dir: string): InlineChart[] {
   return charts;
 }
 
+/** trace.json of the directory, when there is one that reads as a trace report. */
+function readTrace(dir: string): TraceReport | null {
+  const path = join(dir, TRACE_FILE);
+  if (!existsSync(path)) return null;
+  const parsed = parseTraceReport(readFileSync(path, 'utf8'));
+  return typeof parsed === 'string' ? null : parsed;
+}
+
 /**
- * Writes `index.html` into `outDir` from the audit.json, bench.json and chart files found there (each
+ * Writes `index.html` into `outDir` from the audit.json, bench.json, trace.json and chart files found there (each
  * optional; what is missing is said on the page). Written under a temporary name and renamed, so a reader
  * never sees half a page. Returns the page's absolute path.
  */
@@ -79,6 +89,7 @@ export function writeHtmlReport(outDir: string): string {
     benchProblem: bench.problem,
     charts: bench.value ? readCharts(dir) : [],
     generatedAt: new Date(),
+    trace: readTrace(dir),
   });
   const final = join(dir, 'index.html');
   const tmp = join(dir, `.index.html.${process.pid}.tmp`);
