@@ -14,7 +14,7 @@ import {
   fdText,
   parentsText,
   policyText,
-  programName,
+  displayName,
   setViolationMessage,
   statusText,
   type TraceMeta,
@@ -68,7 +68,7 @@ function programsTable(model: TraceModel): string {
           .join('<br>')
       : `<span class="good">${SYMBOLS.sealed} none</span>`;
     const execs = g.violatingExecs ? `${g.execs} <span class="bad">(${g.violatingExecs} ${SYMBOLS.leaked})</span>` : String(g.execs);
-    return `<tr><th scope="row" class="launcher" title="${escapeHtml(g.program)}">${escapeHtml(programName(g.program))}</th>` +
+    return `<tr><th scope="row" class="launcher" title="${escapeHtml(g.program)}">${escapeHtml(displayName(g.program, g.argv0))}</th>` +
       `<td class="num">${execs}</td><td>${fds}</td><td>${escapeHtml(parentsText(g.parents, 5))}</td></tr>`;
   });
   return '<table class="programs"><thead><tr><th scope="col">program</th><th scope="col">execs</th>' +

@@ -10,7 +10,7 @@ import {
   fdText,
   parentsText,
   policyText,
-  programName,
+  displayName,
   setViolationMessage,
   statusText,
   type TraceMeta,
@@ -47,7 +47,7 @@ export function renderTraceSummary(model: TraceModel, meta: TraceMeta): string {
           .map((c) => `${c.violations ? SYMBOLS.leaked : SYMBOLS.sealed} ${escapeMarkdownCell(truncate(crossingText(c), 80))}${!c.violations && c.allowedBy ? ` (${escapeMarkdownCell(c.allowedBy)})` : ''}`)
           .join('<br>') + (crossings.length > 8 ? `<br>+${crossings.length - 8} more` : '')
       : `${SYMBOLS.sealed} none`;
-    const name = `\`${programName(g.program).replace(/[`|]/g, '_')}\``;
+    const name = `\`${displayName(g.program, g.argv0).replace(/[`|]/g, '_')}\``;
     const execs = g.violatingExecs ? `${g.execs} (${g.violatingExecs} ${SYMBOLS.leaked})` : String(g.execs);
     out.push(row([name, execs, fds, escapeMarkdownCell(parentsText(g.parents))]));
   }

@@ -12,7 +12,7 @@ import {
   crossingText,
   parentsText,
   policyText,
-  programName,
+  displayName,
   setViolationMessage,
   statusText,
   type TraceMeta,
@@ -58,7 +58,7 @@ export function renderTraceTable(model: TraceModel, meta: TraceMeta, options: Tr
     });
     if (crossings.length > perProgram) lines.push(p.dim(`+${crossings.length - perProgram} more`));
     const fds = lines.length ? lines.join('\n') : p.tone('good', `${SYMBOLS.sealed} none`);
-    const name = g.violatingExecs ? p.tone('bad', programName(g.program)) : programName(g.program);
+    const name = g.violatingExecs ? p.tone('bad', displayName(g.program, g.argv0)) : displayName(g.program, g.argv0);
     const execs = g.violatingExecs ? `${g.execs} (${p.tone('bad', `${g.violatingExecs} ✗`)})` : String(g.execs);
     rows.push([name, execs, fds, parentsText(g.parents)]);
   }

@@ -52,9 +52,16 @@ export function programName(program: string): string {
   return name === 'fdaudit-trace' ? 'fdaudit trace' : oneLine(name);
 }
 
+/** The name a program was run by, and its executable's when that differs: `sh (dash)`, `cc (gcc-12)`. */
+export function displayName(program: string, argv0: string | undefined): string {
+  const exe = programName(program);
+  const typed = argv0 ? oneLine(basename(argv0)) : '';
+  return typed && typed !== exe ? `${typed} (${exe})` : exe;
+}
+
 /** `make inherits 7 /etc/hostname (file)`, or `true inherits only 0, 1, 2`. */
 export function setTitle(s: InheritedSet): string {
-  const name = programName(s.program);
+  const name = displayName(s.program, s.example.argv[0]);
   if (s.fds.length === 0) return `${name} inherits only 0, 1, 2`;
   return `${name} inherits ${s.fds.map(fdText).join(', ')}`;
 }

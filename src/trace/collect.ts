@@ -25,6 +25,8 @@ export interface Crossing {
 
 export interface ProgramGroup {
   program: string;
+  /** argv[0] of its first exec (`sh` for /usr/bin/dash, `cc` for gcc-12). */
+  argv0: string;
   execs: number;
   violatingExecs: number;
   /** Parent program → execs it started. */
@@ -119,7 +121,7 @@ export class TraceCollector {
 
     let g = this.groups.get(raw.program);
     if (!g) {
-      g = { program: raw.program, execs: 0, violatingExecs: 0, parents: new Map(), crossings: new Map() };
+      g = { program: raw.program, argv0: raw.argv[0] ?? '', execs: 0, violatingExecs: 0, parents: new Map(), crossings: new Map() };
       this.groups.set(raw.program, g);
     }
     g.execs++;

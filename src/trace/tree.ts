@@ -64,9 +64,9 @@ export function buildTree(nodes: readonly TreeNode[]): TreeView[] {
   return fold(roots);
 }
 
-/** A short label: the program's name and its arguments, cut to `width` characters. */
+/** A short label: the command as it was typed (argv[0]'s name, then the arguments), cut to `width` characters. */
 export function nodeLabel(n: TreeNode, width = 80): string {
-  const name = basename(n.program);
+  const name = n.argv[0] ? basename(n.argv[0]) : basename(n.program);
   const args = n.argv.slice(1).map((a) => (/[\s'"\\$`]/.test(a) || a === '' ? `'${a.replace(/'/g, "'\\''")}'` : a));
   const text = [name, ...args].join(' ');
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
