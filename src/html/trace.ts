@@ -33,6 +33,7 @@ ul.tree .leaf { padding-left: 1rem; }
 ul.tree .pid, ul.tree .via { color: var(--muted); }
 ul.tree .fd { display: inline-block; margin-left: .3rem; padding: 0 .35rem; border-radius: 3px; }
 table.programs td { white-space: normal; vertical-align: top; }
+ul.violations li { font-size: .85rem; font-family: ui-monospace, monospace; }
 `;
 
 export function metaOf(report: TraceReport): TraceMeta {
@@ -118,7 +119,7 @@ export function renderTraceSection(report: TraceReport): string {
     `<dt>working directory</dt><dd>${escapeHtml(meta.cwd)}</dd><dt>policy</dt><dd>${escapeHtml(policyText(meta))}</dd></dl>`;
   const bad = model.sets.filter((s) => s.violatingExecs > 0);
   const violations = bad.length
-    ? `<h3>Violations</h3><ul class="targets">${bad.map((s) => `<li class="bad">${escapeHtml(setViolationMessage(s))}</li>`).join('')}</ul>`
+    ? `<h3>Violations</h3><ul class="targets violations">${bad.map((s) => `<li class="bad">${escapeHtml(setViolationMessage(s))}</li>`).join('')}</ul>`
     : '';
   const omitted = model.treeOmitted ? `<p class="note">${model.treeOmitted} execs beyond the first ${model.tree.length} are in trace.json only.</p>` : '';
   return `${summary}${violations}<h3>Programs</h3><div class="scroll">${programsTable(model)}</div>` +

@@ -83,11 +83,13 @@ export function crossingText(c: Crossing): string {
   return `${fdText(c)} ${times(c.count)}`;
 }
 
-/** `5 execs of 3 programs; 1 broke the policy` */
+/** `5 execs of 3 programs; 1 of them inherited fds beyond 0, 1, 2 that no rule allows` */
 export function countsText(model: TraceModel): string {
   const c = model.counts;
   const execs = `${c.execs} exec${c.execs === 1 ? '' : 's'} of ${c.programs} program${c.programs === 1 ? '' : 's'}`;
-  const broke = c.violating === 0 ? 'none inherited an fd beyond 0, 1, 2 that is not allowed' : `${c.violating} inherited fds beyond 0, 1, 2 that are not allowed`;
+  const broke = c.violating === 0
+    ? 'none inherited an fd beyond 0, 1, 2 that no rule allows'
+    : `${c.violating === c.execs && c.execs > 1 ? 'all' : c.violating} of them inherited fds beyond 0, 1, 2 that no rule allows`;
   return `${execs}; ${broke}`;
 }
 

@@ -6,6 +6,7 @@
 import { test } from '@japa/runner';
 import { readFileSync } from 'node:fs';
 
+import { kernelAvailability } from '../../../src/kernels/index.ts';
 import { launchSync } from '../../../src/launch/index.ts';
 import { close, pipe } from '../../../src/native/fdops.ts';
 import { traceCommand } from '../../../src/trace/run.ts';
@@ -185,3 +186,12 @@ test.group('trace: programs behave as untraced', () => {
   });
 });
 
+test.group('trace: under a kernel personality', () => {
+  test('the tree runs under linux-5.8 and is traced as on the host; without /proc the tracer refuses, naming the fix', async ({ assert }) => {
+    const t = await traceCommand(['/bin/sh', '-c', '/bin/true'], { kernel: 'linux-5.8' });
+    assert.equal(t.exitCode, 0);
+    assert.deepEqual(t.execs.map(programOf).slice(1), ['true']);
+    assert.deepEqual(t.violating, []);
+    await assert.rejects(() => traceCommand(['/bin/true'], { kernel: 'no-proc' }), /\/proc is not mounted \(or hidden\).*Fix: run with \/proc mounted/);
+  }).skip(() => kernelAvailability('linux-5.8') !== null || kernelAvailability('no-proc') !== null, 'the linux-5.8 or no-proc personality is unavailable here (see fdaudit kernels)');
+});
