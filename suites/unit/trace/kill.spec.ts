@@ -38,7 +38,7 @@ function processes(): Proc[] {
 }
 
 function startCli(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  return spawn(process.execPath, [CLI, ...args], {
     cwd: packageRoot,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -29,7 +29,7 @@ test.group('trace: ptrace refused', () => {
       const alone = await runCli(['trace', '--reporter', 'json', '--out', join(dir, 'alone'), '--', '/bin/true']);
       assert.equal(alone.code, 0, alone.stderr);
 
-      const inner = [process.execPath, '--import', 'tsx', CLI, 'trace', '--reporter', 'table', '--out', join(dir, 'inner'), '--', '/bin/true'];
+      const inner = [process.execPath, CLI, 'trace', '--reporter', 'table', '--out', join(dir, 'inner'), '--', '/bin/true'];
       const r = await runCli(['trace', '--reporter', 'json', '--out', join(dir, 'outer'), '--', ...inner]);
       // The outer trace exits with its COMMAND's status: the inner fdaudit's usage error.
       assert.equal(r.code, 2, r.stderr);
@@ -58,7 +58,7 @@ test.group('trace: ptrace refused', () => {
   test('a seccomp filter refusing ptrace (fdaudit-kernel --deny ptrace=EPERM): exit 2 naming seccomp and the fix', ({ assert }) => {
     const denied = spawnSync(
       kernelWrapperPath(),
-      ['--as', 'host', '--deny', 'ptrace=EPERM', '--', process.execPath, '--import', 'tsx', CLI, 'trace', '--reporter', 'table', '--', '/bin/true'],
+      ['--as', 'host', '--deny', 'ptrace=EPERM', '--', process.execPath, CLI, 'trace', '--reporter', 'table', '--', '/bin/true'],
       { encoding: 'utf8', cwd: packageRoot, env: { ...process.env, NO_COLOR: '1' } },
     );
     assert.equal(denied.status, 2, denied.stderr);
