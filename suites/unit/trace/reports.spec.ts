@@ -4,10 +4,12 @@
  * what is kept in memory.
  */
 import { test } from '@japa/runner';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHtmlReport } from '../../../src/html/index.ts';
 import { renderTraceSection } from '../../../src/html/trace.ts';
+import { packageRoot } from '../../../src/native/paths.ts';
 import { parseTraceReport, TraceJsonStream } from '../../../src/report/trace-json.ts';
 import { renderTraceJunit } from '../../../src/report/trace-junit.ts';
 import { renderTraceSummary } from '../../../src/report/trace-summary.ts';
@@ -166,5 +168,30 @@ test.group('trace reports', () => {
     assert.equal(model.counts.execs, 55);
     // The control: with room for all of them, all are kept.
     assert.lengthOf(collect(raws).c.model().tree, 55);
+  });
+
+  test('index.html shows the newer of trace.json and audit.json, since both share junit.xml and summary.md', ({ assert }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fdaudit-trace-html-'));
+    try {
+      const { raws, meta } = sample();
+      const { c, records } = collect(raws);
+      const s = TraceJsonStream.inDirectory(dir);
+      s.begin({ host: meta.host, command: meta.command, cwd: meta.cwd, startedAt: 'now', allow: meta.allow, passed: [] });
+      for (const r of records) s.exec(r);
+      s.end({ exitCode: 0, signal: null, summary: c.model().counts, tracer: null });
+      copyFileSync(join(packageRoot, 'suites', 'unit', 'report', 'golden', 'audit.json'), join(dir, 'audit.json'));
+      const past = new Date(Date.now() - 60_000);
+      utimesSync(join(dir, 'audit.json'), past, past);
+      let html = readFileSync(writeHtmlReport(dir), 'utf8');
+      assert.include(html, '<section id="trace">');
+      assert.notInclude(html, '<section id="audit">');
+      // The control: an audit run after the trace wins the page.
+      utimesSync(join(dir, 'trace.json'), new Date(past.getTime() - 60_000), new Date(past.getTime() - 60_000));
+      html = readFileSync(writeHtmlReport(dir), 'utf8');
+      assert.notInclude(html, '<section id="trace">');
+      assert.include(html, '<section id="audit">');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
