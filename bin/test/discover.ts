@@ -37,6 +37,8 @@ export const QUICK: readonly string[] = [
   'suites/unit/kernels/wrapper.spec.ts',
   'suites/unit/cli/run-usage.spec.ts',
   'suites/unit/bench/parts.spec.ts',
+  'suites/unit/trace/tracer.spec.ts',
+  'suites/unit/trace/policy.spec.ts',
   'suites/audit/launchers.spec.ts',
 ];
 

@@ -73,10 +73,8 @@ static uint64_t fnv_str(uint64_t h, const char *s) {
 
 /* ---- fdinfo ---- */
 
-/* Reads /proc/self/fdinfo/N whole; NULL when /proc is out of reach. */
-static char *read_fdinfo(int fd) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+/* Reads a /proc file whole; NULL when it cannot be read (no /proc, the fd or process is gone). */
+static char *read_proc_file(const char *path) {
   int in = open(path, O_RDONLY | O_CLOEXEC);
   if (in < 0) return NULL;
   size_t cap = 4096, len = 0;
@@ -106,6 +104,13 @@ static char *read_fdinfo(int fd) {
   close(in);
   if (buf) buf[len] = '\0';
   return buf;
+}
+
+/* /proc/self/fdinfo/N whole; NULL when /proc is out of reach. */
+static char *read_fdinfo(int fd) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  return read_proc_file(path);
 }
 
 /* Next line of an fdinfo buffer, NUL-terminated in place. */
@@ -248,7 +253,7 @@ static const char *type_of(int fd, const struct stat *st, const char *target, in
     if (have_target) return starts_with(target, "/memfd:") ? "memfd" : "file";
     /* A memfd has no name and answers F_GET_SEALS (an unlinked tmpfs file
      * does too; without /proc nothing separates them). */
-    if (st->st_nlink == 0 && fcntl(fd, F_GET_SEALS) >= 0) return "memfd";
+    if (fd >= 0 && st->st_nlink == 0 && fcntl(fd, F_GET_SEALS) >= 0) return "memfd";
     return "file";
   default:
     if (fs_magic == ANON_INODE_FS_MAGIC || fs_magic == PID_FS_MAGIC) return "anon";
@@ -256,75 +261,141 @@ static const char *type_of(int fd, const struct stat *st, const char *target, in
   }
 }
 
-int fda_describe_fd(int fd, struct fda_fd_desc *d) {
-  memset(d, 0, sizeof *d);
-  d->fd = fd;
-
-  int fl = fcntl(fd, F_GETFL);
-  if (fl < 0) return -errno;
-  int fdflags = fcntl(fd, F_GETFD);
-  if (fdflags < 0) return -errno;
+/*
+ * What is known about one open file, however it was learned: from an fd of
+ * this process (fda_describe_fd) or from /proc/PID of another process that
+ * is held still (fda_describe_proc_fd). compose() turns it into the
+ * description, so both paths give the same fields and the same identity.
+ */
+struct fd_facts {
+  int local_fd;  /* an fd of this process on the open file, or -1 (only for queries without /proc) */
+  int fl;        /* f_flags: access mode, O_PATH, status flags */
+  int cloexec;
   struct stat st;
-  if (fstat(fd, &st) < 0) return -errno;
-  struct statfs sfs;
-  long fs_magic = fstatfs(fd, &sfs) == 0 ? (long)sfs.f_type : 0;
+  long fs_magic;
+  int have_target;
+  char *info;    /* fdinfo text (owned), or NULL */
+};
 
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-  ssize_t n = readlink(path, d->target, FDA_TARGET_MAX);
-  int have_target = n >= 0;
-  if (have_target)
-    d->target[n] = '\0';
-  else
-    snprintf(d->target, sizeof d->target, "unknown");
-
-  d->type = type_of(fd, &st, d->target, have_target, fs_magic);
-  snprintf(d->dev, sizeof d->dev, "%u:%u", major(st.st_dev), minor(st.st_dev));
-  snprintf(d->ino, sizeof d->ino, "%ju", (uintmax_t)st.st_ino);
+static void compose(struct fd_facts *f, struct fda_fd_desc *d) {
+  d->type = type_of(f->local_fd, &f->st, d->target, f->have_target, f->fs_magic);
+  snprintf(d->dev, sizeof d->dev, "%u:%u", major(f->st.st_dev), minor(f->st.st_dev));
+  snprintf(d->ino, sizeof d->ino, "%ju", (uintmax_t)f->st.st_ino);
 
   /* fdinfo prints f_flags with O_CLOEXEC folded in; F_GETFL returns the same
    * f_flags, so both paths agree. */
-  unsigned flags = (unsigned)fl | ((fdflags & FD_CLOEXEC) ? (unsigned)O_CLOEXEC : 0u);
+  unsigned flags = (unsigned)f->fl | (f->cloexec ? (unsigned)O_CLOEXEC : 0u);
   snprintf(d->flags, sizeof d->flags, "0%o", flags);
 
-  char *info = have_target ? read_fdinfo(fd) : NULL;
   int have_pos = 0;
-  if (info) {
-    char *p = strstr(info, "pos:");
+  if (f->info) {
+    char *p = strstr(f->info, "pos:");
     long long pos;
-    if (p == info && sscanf(p, "pos: %lld", &pos) == 1) {
+    if (p == f->info && sscanf(p, "pos: %lld", &pos) == 1) {
       snprintf(d->pos, sizeof d->pos, "%lld", pos);
       have_pos = 1;
     }
   }
   if (!have_pos) {
-    if (fl & O_PATH) {
+    off_t off = -1;
+    if (f->local_fd >= 0 && !(f->fl & O_PATH)) off = lseek(f->local_fd, 0, SEEK_CUR);
+    if (off >= 0)
+      snprintf(d->pos, sizeof d->pos, "%jd", (intmax_t)off);
+    else
       snprintf(d->pos, sizeof d->pos, "unknown");
-    } else {
-      off_t off = lseek(fd, 0, SEEK_CUR);
-      if (off >= 0)
-        snprintf(d->pos, sizeof d->pos, "%jd", (intmax_t)off);
-      else
-        snprintf(d->pos, sizeof d->pos, "unknown");
-    }
   }
 
-  int len = snprintf(d->identity, sizeof d->identity, "%s:%s:%s", d->dev, d->ino, access_name(fl));
+  int len = snprintf(d->identity, sizeof d->identity, "%s:%s:%s", d->dev, d->ino, access_name(f->fl));
   if (strcmp(d->type, "anon") == 0) {
     char kind[64];
     uint64_t fp = 0;
     int have_fp = 0;
-    if (have_target && starts_with(d->target, "anon_inode:")) {
+    if (f->have_target && starts_with(d->target, "anon_inode:")) {
       anon_kind_from_target(d->target, kind, sizeof kind);
-      if (info) have_fp = anon_fingerprint(kind, info, &fp);
+      if (f->info) have_fp = anon_fingerprint(kind, f->info, &fp);
+    } else if (f->local_fd >= 0) {
+      snprintf(kind, sizeof kind, "%s", anon_kind_without_proc(f->local_fd, &fp, &have_fp));
     } else {
-      snprintf(kind, sizeof kind, "%s", anon_kind_without_proc(fd, &fp, &have_fp));
+      snprintf(kind, sizeof kind, "anon");
     }
     if (have_fp)
       snprintf(d->identity + len, sizeof d->identity - (size_t)len, ":%s:%016" PRIx64, kind, fp);
     else
       snprintf(d->identity + len, sizeof d->identity - (size_t)len, ":%s:-", kind);
   }
-  free(info);
+}
+
+int fda_describe_fd(int fd, struct fda_fd_desc *d) {
+  memset(d, 0, sizeof *d);
+  d->fd = fd;
+  struct fd_facts f = {.local_fd = fd};
+
+  f.fl = fcntl(fd, F_GETFL);
+  if (f.fl < 0) return -errno;
+  int fdflags = fcntl(fd, F_GETFD);
+  if (fdflags < 0) return -errno;
+  f.cloexec = (fdflags & FD_CLOEXEC) != 0;
+  if (fstat(fd, &f.st) < 0) return -errno;
+  struct statfs sfs;
+  f.fs_magic = fstatfs(fd, &sfs) == 0 ? (long)sfs.f_type : 0;
+
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(path, d->target, FDA_TARGET_MAX);
+  f.have_target = n >= 0;
+  if (f.have_target)
+    d->target[n] = '\0';
+  else
+    snprintf(d->target, sizeof d->target, "unknown");
+
+  f.info = f.have_target ? read_fdinfo(fd) : NULL;
+  compose(&f, d);
+  free(f.info);
+  return 0;
+}
+
+/* The "flags:" line of an fdinfo text (octal), or -1. */
+static long fdinfo_flags(const char *info) {
+  const char *p = strstr(info, "\nflags:");
+  if (!p) return -1;
+  char *end;
+  long v = strtol(p + strlen("\nflags:"), &end, 8);
+  return end == p + strlen("\nflags:") ? -1 : v;
+}
+
+int fda_describe_proc_fd(const char *proc_dir, int fd, struct fda_fd_desc *d) {
+  memset(d, 0, sizeof *d);
+  d->fd = fd;
+  struct fd_facts f = {.local_fd = -1};
+  char path[96];
+
+  /* The link first: when the fd is gone, ENOENT says so before anything else is asked. */
+  if (snprintf(path, sizeof path, "%s/fd/%d", proc_dir, fd) >= (int)sizeof path) return -ENAMETOOLONG;
+  ssize_t n = readlink(path, d->target, FDA_TARGET_MAX);
+  if (n < 0) return -errno;
+  d->target[n] = '\0';
+  f.have_target = 1;
+  /* stat() follows the magic link to the open file itself: the same answer
+   * fstat() gives inside the process, sockets and pipes included. */
+  if (stat(path, &f.st) < 0) return -errno;
+  /* Only regular files and odd modes need the file system to name their type. */
+  int mode = f.st.st_mode & S_IFMT;
+  if ((mode == S_IFREG || mode == 0) && !starts_with(d->target, "anon_inode:")) {
+    struct statfs sfs;
+    f.fs_magic = statfs(path, &sfs) == 0 ? (long)sfs.f_type : 0;
+  }
+
+  snprintf(path, sizeof path, "%s/fdinfo/%d", proc_dir, fd);
+  f.info = read_proc_file(path);
+  if (!f.info) return errno ? -errno : -EIO;
+  long flags = fdinfo_flags(f.info);
+  if (flags < 0) {
+    free(f.info);
+    return -EPROTO;
+  }
+  f.fl = (int)(flags & ~(long)O_CLOEXEC);
+  f.cloexec = (flags & O_CLOEXEC) != 0;
+  compose(&f, d);
+  free(f.info);
   return 0;
 }

@@ -59,6 +59,16 @@ struct fda_fd_desc {
 int fda_describe_fd(int fd, struct fda_fd_desc *d);
 
 /*
+ * Fills *d for fd `fd` of another process, from PROC_DIR/fd/N and
+ * PROC_DIR/fdinfo/N (PROC_DIR is "/proc/PID"): the same fields and the same
+ * identity that fda_describe_fd computes inside that process, without
+ * touching the process. The caller keeps the process from changing its fd
+ * table meanwhile (a ptrace stop). Returns 0, or -errno: -ENOENT when the fd
+ * is not open, -ESRCH/-ENOENT when the process is gone.
+ */
+int fda_describe_proc_fd(const char *proc_dir, int fd, struct fda_fd_desc *d);
+
+/*
  * Length of the well-formed UTF-8 sequence (RFC 3629) at s, 0 if malformed.
  * Targets are bytes, not text; both the probe's JSON and the addon map each
  * byte of a malformed sequence to the lone surrogate U+DC00+byte, so a

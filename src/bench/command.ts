@@ -31,7 +31,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('benchmark launch round trips (parent memory, open fds, kernel personalities, stress); writes bench.json, SVG charts and index.html')
+    .description('benchmark launch round trips (parent memory, open fds, kernel personalities, stress) and fdaudit trace; writes bench.json, SVG charts and index.html')
     .option('--quick', 'a smoke run: tiny sizes and a few rounds (figures not worth quoting)')
     .option('--out <dir>', 'output directory', 'reports')
     .option('--scenario <name...>', `scenarios to run (repeatable or comma-separated): ${SCENARIOS.join(', ')}`, collect)

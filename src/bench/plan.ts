@@ -18,6 +18,10 @@ export interface ScenarioSizes {
   stressChurnThreads: number;
   stressSignalsPerTick: number;
   stressBaselineRounds: number;
+  /** trace: /bin/true runs in the shell loop, its interleaved rounds, and the exec counts of the tree levels. */
+  traceLoopExecs: number;
+  traceRounds: number;
+  traceTreeExecs: number[];
 }
 
 export const FULL: ScenarioSizes = {
@@ -33,6 +37,9 @@ export const FULL: ScenarioSizes = {
   stressChurnThreads: 2,
   stressSignalsPerTick: 10,
   stressBaselineRounds: 100,
+  traceLoopExecs: 3000,
+  traceRounds: 5,
+  traceTreeExecs: [1000, 10_000],
 };
 
 export const QUICK: ScenarioSizes = {
@@ -48,6 +55,9 @@ export const QUICK: ScenarioSizes = {
   stressChurnThreads: 1,
   stressSignalsPerTick: 4,
   stressBaselineRounds: 5,
+  traceLoopExecs: 200,
+  traceRounds: 2,
+  traceTreeExecs: [200, 1000],
 };
 
 /** The sizes with `--rounds`/`--warmup` applied to every interleaved scenario. */
@@ -60,4 +70,4 @@ export function sizesFor(quick: boolean, rounds?: number, warmup?: number): Scen
   return base;
 }
 
-export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['memory', 'fds', 'personalities', 'stress'];
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['memory', 'fds', 'personalities', 'stress', 'trace'];

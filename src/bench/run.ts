@@ -12,6 +12,7 @@ import { DEFAULT_SCENARIOS, sizesFor } from './plan.ts';
 import { fdScenario, memoryScenario, personalityScenario, stressScenario } from './scenarios.ts';
 import type { ScenarioContext } from './scenarios.ts';
 import { evaluateTargets } from './targets.ts';
+import { traceScenario } from './trace.ts';
 import { BENCH_SCHEMA, SCENARIOS } from './types.ts';
 import type { BenchHost, BenchReport, BenchRow, ScenarioName } from './types.ts';
 
@@ -73,6 +74,11 @@ const RUNNERS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<BenchRow[]
   fds: fdScenario,
   personalities: personalityScenario,
   stress: stressScenario,
+  trace: (ctx) =>
+    traceScenario(
+      { loopExecs: ctx.sizes.traceLoopExecs, loopRounds: ctx.sizes.traceRounds, loopWarmup: Math.min(1, ctx.sizes.warmup), treeExecs: ctx.sizes.traceTreeExecs },
+      ctx.log,
+    ),
 };
 
 export async function runBench(options: BenchOptions = {}): Promise<BenchOutput> {

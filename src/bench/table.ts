@@ -17,6 +17,11 @@ export function paramsCell(row: BenchRow): string {
   else if (p.used !== undefined) parts.push(`by ${p.used}`);
   if (p.env !== undefined) parts.push(`env: ${p.env}`);
   if (p.phase !== undefined) parts.push(String(p.phase));
+  if (p.level !== undefined) parts.push(String(p.level));
+  if (p.execs !== undefined) parts.push(`${p.execs} execs`);
+  if (p.vs_untraced !== undefined && p.vs_untraced !== null) parts.push(`${p.vs_untraced}× untraced`);
+  if (p.max_rss_kib !== undefined && p.max_rss_kib !== null) parts.push(`max RSS ${p.max_rss_kib} KiB`, `peak ${p.peak_tasks} tasks`);
+  if (p.entry !== undefined) parts.push(`cli from ${p.entry}`);
   if (p.phase === 'load') {
     parts.push(`${p.threads}×${p.launches_per_thread}`, `${p.launches_per_s}/s`, `extra-fd children ${p.extra_fd_children}`,
       `zombies ${p.zombies}`, `fd Δ ${p.parent_fd_delta}`);

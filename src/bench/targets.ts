@@ -60,5 +60,21 @@ export function evaluateTargets(rows: readonly BenchRow[]): BenchTarget[] {
     out.push(target('stress-fd-delta', 'stress: parent fd count change = 0', param(rows, load, 'parent_fd_delta'), 0, 'max'));
     out.push(target('stress-errors', 'stress: failed launches = 0', param(rows, load, 'errors'), 0, 'max'));
   }
+
+  const loop = rows.filter((r) => r.scenario === 'trace' && r.params.level === 'loop');
+  const traced = loop.find((r) => r.launcher === 'fdaudit trace');
+  if (traced) {
+    const execs = traced.params.execs;
+    out.push(target('trace-loop-vs-untraced', `a shell loop of ${execs} /bin/true under fdaudit trace (end to end) ≤ 1.5× untraced`,
+      div(traced.median_us, median(loop, (r) => r.launcher === 'untraced')), 1.5, 'max'));
+  }
+  const tree = rows.filter((r) => r.scenario === 'trace' && r.params.level === 'tree' && typeof r.params.max_rss_kib === 'number');
+  if (tree.length >= 2) {
+    const bySize = [...tree].sort((a, b) => Number(a.params.execs) - Number(b.params.execs));
+    const small = bySize[0] as BenchRow;
+    const big = bySize[bySize.length - 1] as BenchRow;
+    out.push(target('trace-tree-rss', `the tracer's max RSS with ${big.params.execs} execs ≤ 1.25× with ${small.params.execs}`,
+      div(big.params.max_rss_kib as number, small.params.max_rss_kib as number), 1.25, 'max'));
+  }
   return out;
 }

@@ -3,7 +3,7 @@ import type { HostFacts } from '../audit/types.ts';
 
 export const BENCH_SCHEMA = 'fdaudit/bench@1';
 
-export const SCENARIOS = ['memory', 'fds', 'personalities', 'stress'] as const;
+export const SCENARIOS = ['memory', 'fds', 'personalities', 'stress', 'trace'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Launcher ids a row can carry: the audit's ids plus `floor` (the C loop) and `native[STRATEGY]`. */

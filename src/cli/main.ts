@@ -10,6 +10,7 @@ import { registerKernels } from './kernels.ts';
 import { registerMerge } from './merge.ts';
 import { registerProbe } from './probe.ts';
 import { registerRun } from './run.ts';
+import { registerTrace } from './trace.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ExitWith, UsageError } from './usage.ts';
 
 function version(): string {
@@ -35,10 +36,14 @@ Examples:
   fdaudit compare --json audit.json             the matrix without assertions
   fdaudit merge artifacts/ --out merged         one report from the runs of several hosts
   fdaudit run --exec 'mine=./my-launcher {probe}'   hold your launcher to the sealed policy
+  fdaudit trace -- npm test                     what every program npm test starts inherits
   "$(fdaudit probe --path)" --report -          what this shell would hand a child
   fdaudit bench --quick --out /tmp/bench        a smoke run of the benchmarks`)
-    .exitOverride();
+    .exitOverride()
+    // Options after a subcommand are that subcommand's: `fdaudit trace make -j4` hands -j4 to make.
+    .enablePositionalOptions();
   registerRun(program);
+  registerTrace(program);
   registerCompare(program);
   registerMerge(program);
   registerInfo(program);

@@ -5,7 +5,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_TIMEOUT_MS } from '../audit/audit.ts';
 import { RUN_REPORTERS, type RunCliOptions } from '../orchestrate/plan.ts';
-import { runAction } from '../orchestrate/run.ts';
 import { collectList, collectWhole, positiveInt } from './usage.ts';
 
 const WORKER_TIMEOUT_MS = 20 * 60_000;
@@ -43,6 +42,8 @@ Examples:
   fdaudit run --exec 'envonly=env {probe}' --expect envonly=leak
   fdaudit run audits/*.spec.ts --reporter table,junit --out ci-reports`)
     .action(async (specs: string[], opts: RunCliOptions) => {
+      // Loaded here: the run brings japa and its reporters, which no other command needs at start-up.
+      const { runAction } = await import('../orchestrate/run.ts');
       await runAction(specs, opts);
     });
 }

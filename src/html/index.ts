@@ -2,10 +2,12 @@
  * `index.html`: one self-contained page with the audit matrix (from audit.json), the benchmark (bench.json
  * and its SVG charts) and the host facts, for whatever of those the directory holds.
  */
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AuditReport } from '../audit/types.ts';
 import type { BenchReport } from '../bench/types.ts';
+import { parseTraceReport, TRACE_FILE } from '../report/trace-json.ts';
+import type { TraceReport } from '../trace/types.ts';
 import type { InlineChart } from './bench.ts';
 import { renderPage } from './page.ts';
 
@@ -61,8 +63,16 @@ function readCharts(dir: string): InlineChart[] {
   return charts;
 }
 
+/** trace.json of the directory, when there is one that reads as a trace report. */
+function readTrace(dir: string): TraceReport | null {
+  const path = join(dir, TRACE_FILE);
+  if (!existsSync(path)) return null;
+  const parsed = parseTraceReport(readFileSync(path, 'utf8'));
+  return typeof parsed === 'string' ? null : parsed;
+}
+
 /**
- * Writes `index.html` into `outDir` from the audit.json, bench.json and chart files found there (each
+ * Writes `index.html` into `outDir` from the audit.json, bench.json, trace.json and chart files found there (each
  * optional; what is missing is said on the page). Written under a temporary name and renamed, so a reader
  * never sees half a page. Returns the page's absolute path.
  */
@@ -70,8 +80,18 @@ export function writeHtmlReport(outDir: string): string {
   if (typeof outDir !== 'string' || outDir === '') throw new TypeError('report directory must be a non-empty string');
   const dir = resolve(outDir);
   if (!existsSync(dir)) throw new RangeError(`report directory ${dir} does not exist`);
-  const audit = readJson<AuditReport>(join(dir, 'audit.json'), 'fdaudit/audit@1', (o) => Array.isArray(o.results) && o.results.every(isResult));
+  let audit = readJson<AuditReport>(join(dir, 'audit.json'), 'fdaudit/audit@1', (o) => Array.isArray(o.results) && o.results.every(isResult));
   const bench = readJson<BenchReport>(join(dir, 'bench.json'), 'fdaudit/bench@1', (o) => Array.isArray(o.rows));
+  // A trace and an audit share junit.xml and summary.md: of trace.json and audit.json, the newer one is this run's.
+  let trace = readTrace(dir);
+  if (trace && audit.value) {
+    const newer = (a: string, b: string): boolean => statSync(join(dir, a)).mtimeMs >= statSync(join(dir, b)).mtimeMs;
+    if (newer(TRACE_FILE, 'audit.json')) {
+      audit = { value: null, problem: 'audit.json is older than trace.json' };
+    } else {
+      trace = null;
+    }
+  }
   const html = renderPage({
     audit: audit.value,
     auditProblem: audit.problem,
@@ -79,6 +99,7 @@ export function writeHtmlReport(outDir: string): string {
     benchProblem: bench.problem,
     charts: bench.value ? readCharts(dir) : [],
     generatedAt: new Date(),
+    trace,
   });
   const final = join(dir, 'index.html');
   const tmp = join(dir, `.index.html.${process.pid}.tmp`);

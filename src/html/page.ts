@@ -7,6 +7,8 @@ import { escapeHtml } from './escape.ts';
 import { matrixFacets, renderFilters, renderMatrix } from './matrix.ts';
 import { renderPivot } from './pivot.ts';
 import { describeMerge } from '../report/merge.ts';
+import type { TraceReport } from '../trace/types.ts';
+import { renderTraceSection, TRACE_STYLE } from './trace.ts';
 
 export interface PageInput {
   audit: AuditReport | null;
@@ -16,6 +18,8 @@ export interface PageInput {
   benchProblem: string | null;
   charts: InlineChart[];
   generatedAt: Date;
+  /** A trace.json of the same directory; its section leads the page when there is one. */
+  trace?: TraceReport | null;
 }
 
 const STYLE = `
@@ -116,11 +120,13 @@ function hostBlock(input: PageInput): string {
   const a = hosts[0] ?? input.audit?.host;
   if (a?.name) facts.push(['name', a.name]);
   const b = input.bench?.host;
-  const kernel = a?.kernel ?? b?.kernel;
+  const t = input.trace?.host;
+  if (t?.name && !a && !b) facts.push(['name', t.name]);
+  const kernel = a?.kernel ?? b?.kernel ?? t?.kernel;
   if (kernel) facts.push(['kernel', kernel]);
-  const node = a?.node ?? b?.node;
+  const node = a?.node ?? b?.node ?? t?.node;
   if (node) facts.push(['node', node]);
-  const libc = a?.libc ?? b?.libc;
+  const libc = a?.libc ?? b?.libc ?? t?.libc;
   if (libc) facts.push(['C library', libc]);
   if (b) {
     facts.push(['CPU', `${b.cpus} × ${b.cpuModel}`], ['memory', `${b.memTotalMiB} MiB`]);
@@ -166,6 +172,14 @@ function pivotBlock(input: PageInput): string {
     `<div class="scroll">${renderPivot(input.audit)}</div></section>`;
 }
 
+/** A trace run's directory holds no audit or benchmark: their sections are left out rather than reported missing. */
+function sections(input: PageInput, bench: string): string {
+  const trace = input.trace ? `<section id="trace"><h2>Trace</h2>${renderTraceSection(input.trace)}</section>\n` : '';
+  const audit = input.trace && !input.audit ? '' : `<section id="audit"><h2>Audit matrix</h2>${auditBlock(input)}</section>\n`;
+  const benchSection = input.trace && !input.bench ? '' : `<section id="bench"><h2>Benchmark</h2>${bench}</section>`;
+  return `${trace}${audit}${benchSection}`;
+}
+
 export function renderPage(input: PageInput): string {
   const bench = input.bench
     ? renderBench(input.bench, input.charts)
@@ -177,15 +191,14 @@ export function renderPage(input: PageInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>fdaudit report</title>
-<style>${STYLE}</style>
+<style>${STYLE}${input.trace ? TRACE_STYLE : ''}</style>
 </head>
 <body>
 <header><h1>fdaudit report</h1><p class="meta">What does a child process inherit? Generated ${escapeHtml(input.generatedAt.toISOString())}.</p></header>
 ${pivotBlock(input)}
 <section id="host"><h2>${(input.audit?.hosts?.length ?? 0) > 1 ? 'Hosts' : 'Host'}</h2>${hostBlock(input)}</section>
 ${mergeBlock(input)}
-<section id="audit"><h2>Audit matrix</h2>${auditBlock(input)}</section>
-<section id="bench"><h2>Benchmark</h2>${bench}</section>
+${sections(input, bench)}
 <script>${SCRIPT}</script>
 </body>
 </html>

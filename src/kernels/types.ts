@@ -35,6 +35,7 @@ export interface KernelPersonality {
 export const DENIABLE_SYSCALLS = [
   'close_range', 'pidfd_open', 'clone3', 'pidfd_getfd', 'pidfd_send_signal', 'waitid', 'poll', 'ppoll',
   'select', 'pselect6', 'getdents64', 'getdents', 'open', 'openat', 'openat2', 'fcntl', 'prlimit64', 'unshare',
+  'ptrace',
 ] as const;
 export type DeniableSyscall = (typeof DENIABLE_SYSCALLS)[number];
 

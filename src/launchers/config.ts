@@ -4,7 +4,8 @@
  *
  *   { launchers?: [{ id, description?, canPassFds?, launch(argv, { keep, timeoutMs, signal }) }],
  *     exec?: ['NAME=TEMPLATE', …],
- *     expect?: { NAME: 'sealed' | 'leak' | 'error' } }   (what `fdaudit run` asserts; default sealed)
+ *     expect?: { NAME: 'sealed' | 'leak' | 'error' },    (what `fdaudit run` asserts; default sealed)
+ *     trace?: { allow?: ['fd=3', 'program=make', …] } }  (what `fdaudit trace` allows beyond 0, 1, 2)
  *
  * Launchers from both lists become `ext:NAME`. A .ts config is loaded through tsx.
  */
@@ -29,6 +30,7 @@ export interface FdauditConfig {
   launchers?: AdapterDefinition[];
   exec?: string[];
   expect?: Record<string, string>;
+  trace?: { allow?: string[] };
 }
 
 export interface LoadedConfig {
@@ -36,6 +38,8 @@ export interface LoadedConfig {
   launchers: Launcher[];
   /** Expectations by launcher id (names normalised to ext:NAME). */
   expect: Record<string, string>;
+  /** `trace.allow` rules as written (checked by the trace policy). */
+  traceAllow: string[];
 }
 
 /** The config file of `cwd`, or null when there is none. */
@@ -61,7 +65,7 @@ async function importModule(path: string): Promise<unknown> {
 }
 
 /** The keys a config object may have; one at least must be there. */
-const CONFIG_KEYS = ['launchers', 'exec', 'expect'] as const;
+const CONFIG_KEYS = ['launchers', 'exec', 'expect', 'trace'] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -101,7 +105,7 @@ export async function loadConfig(path?: string, cwd = process.cwd()): Promise<Lo
     throw new ConfigError(
       file,
       `exports none of ${CONFIG_KEYS.join(', ')} (${found.length ? `found: ${found.join(', ')}` : 'the export is empty'}); ` +
-        'expected export default { launchers?, exec?, expect? }',
+        'expected export default { launchers?, exec?, expect?, trace? }',
     );
   }
   const launchers: Launcher[] = [];
@@ -129,5 +133,18 @@ export async function loadConfig(path?: string, cwd = process.cwd()): Promise<Lo
       expect[id] = value;
     }
   }
-  return { path: file, launchers, expect };
+  const traceAllow: string[] = [];
+  if (raw.trace !== undefined) {
+    if (typeof raw.trace !== 'object' || raw.trace === null || Array.isArray(raw.trace)) {
+      throw new ConfigError(file, "trace must be an object { allow?: ['fd=3', …] }");
+    }
+    const allow = (raw.trace as { allow?: unknown }).allow;
+    if (allow !== undefined) {
+      if (!Array.isArray(allow) || allow.some((a) => typeof a !== 'string')) {
+        throw new ConfigError(file, "trace.allow must be an array of rule strings such as 'fd=3' or 'program=make'");
+      }
+      traceAllow.push(...(allow as string[]));
+    }
+  }
+  return { path: file, launchers, expect, traceAllow };
 }

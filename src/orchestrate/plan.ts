@@ -3,7 +3,7 @@
  * value (and lists the valid ones) before anything starts. The plan is plain data: matrix workers get
  * it as JSON and rebuild the user launchers from it.
  */
-import { accessSync, constants as fsc, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BAIT_KINDS, type BaitKind } from '../bait/types.ts';
 import { parseKernelList } from '../kernels/parse.ts';
@@ -15,6 +15,7 @@ import { packageRoot } from '../native/paths.ts';
 import { checkHostName } from '../report/host.ts';
 import { EXPECTATIONS, type Expectation, type UserLauncherEntry } from '../runner/state.ts';
 import { selectLaunchers } from './selection.ts';
+import { checkOut, checkReporterNames } from './checks.ts';
 import { checkChoices, UsageError } from './errors.ts';
 
 /** Output a run can produce: japa's console reporters, the terminal table, the report files, annotations. */
@@ -96,31 +97,7 @@ function checkSpecs(specs: readonly string[], cwd: string): void {
 }
 
 function checkReporters(values: readonly string[] | undefined, env: NodeJS.ProcessEnv): RunReporter[] {
-  if (!values || values.length === 0) {
-    const base: RunReporter[] = ['spec', 'table', 'json', 'junit', 'summary'];
-    return env.GITHUB_ACTIONS === 'true' ? [...base, 'github'] : base;
-  }
-  for (const v of values) {
-    if (!(RUN_REPORTERS as readonly string[]).includes(v)) {
-      throw new UsageError(`unknown reporter '${v}'; valid: ${RUN_REPORTERS.join(', ')}`);
-    }
-  }
-  return [...new Set(values)] as RunReporter[];
-}
-
-/** Creates the report directory if needed and proves it writable, so a bad --out fails before the run. */
-function checkOut(out: string, cwd: string): string {
-  if (out === '') throw new UsageError('--out needs a directory');
-  const dir = resolve(cwd, out);
-  try {
-    mkdirSync(dir, { recursive: true });
-    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    accessSync(dir, fsc.W_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UsageError(`--out ${out}: cannot write reports there (${code})`);
-  }
-  return dir;
+  return checkReporterNames(values, RUN_REPORTERS, ['spec', 'table', 'json', 'junit', 'summary'], env);
 }
 
 function checkExpectations(

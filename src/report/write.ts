@@ -143,3 +143,38 @@ function directoryError(dir: string, err: unknown): Error {
   const reason = code ? `${REASONS[code] ?? (err as Error).message} (${code})` : String((err as Error)?.message ?? err);
   return new Error(`cannot write reports to ${dir}: ${reason}`, { cause: err });
 }
+
+/**
+ * Writes other reports (trace's junit.xml and summary.md, say) into `outDir` the same way: every file
+ * rendered already, each staged under a temporary name and renamed into place, nothing left behind on
+ * failure. Returns the absolute paths, in order.
+ */
+export function writeTextFiles(outDir: string, files: readonly (readonly [name: string, text: string])[]): string[] {
+  if (typeof outDir !== 'string' || outDir === '') throw new TypeError('report directory must be a non-empty string');
+  const dir = resolve(outDir);
+  prepareDirectory(dir, outDir);
+  for (const [name] of files) {
+    if (isDirectory(join(dir, name))) {
+      throw directoryError(outDir, Object.assign(new Error(`${join(dir, name)} is a directory`), { code: 'EISDIR' }));
+    }
+  }
+  const temps: string[] = [];
+  const written: string[] = [];
+  try {
+    const staged = files.map(([name, text]) => {
+      const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      temps.push(temp);
+      writeWhole(temp, text);
+      return { temp, final: join(dir, name) };
+    });
+    for (const s of staged) {
+      renameSync(s.temp, s.final);
+      temps.splice(temps.indexOf(s.temp), 1);
+      written.push(s.final);
+    }
+  } catch (err) {
+    for (const t of temps) removeQuietly(t);
+    throw directoryError(outDir, err);
+  }
+  return written;
+}

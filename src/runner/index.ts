@@ -12,8 +12,8 @@
  *     })
  *   })
  *
- * Importing this module adds the fixtures (`audit`, `baits`, `kernel`, `fdaudit`) to the japa test
- * context and the audit assertions to @japa/assert's Assert. `test` is japa's own, re-exported so that a
+ * Importing this module adds the fixtures (`audit`, `baits`, `kernel`, `fdaudit`, `trace`) to the japa
+ * test context and the audit assertions (and `noExecInherited` for traces) to @japa/assert's Assert. `test` is japa's own, re-exported so that a
  * spec and the runner that runs it share one japa instance. Spec files are ES modules (a package with
  * "type": "module", or .mts).
  *
@@ -26,9 +26,11 @@
  */
 import { installAssertions } from './assertions.ts';
 import { installFixtures } from './fixtures.ts';
+import { installTrace } from './trace.ts';
 
 installAssertions();
 installFixtures();
+installTrace();
 
 export { test } from '@japa/runner';
 // Re-exported so that a spec importing only this module gets @japa/assert's types (the `assert` fixture).
@@ -62,4 +64,7 @@ export {
   type UserLauncherEntry,
 } from './state.ts';
 export * as messages from './messages.ts';
+export { installTrace, noExecInheritedMessage, type TraceFixture, type NoExecInheritedOptions } from './trace.ts';
+export { traceCommand, type TraceOptions, type TraceResult } from '../trace/run.ts';
+export { TraceRefused } from '../trace/tracer.ts';
 export { installAssertions, installFixtures };

@@ -68,13 +68,13 @@ test.group('launchers: config file', (group) => {
     assert.deepEqual((await loadConfig(named))?.launchers.map((l) => l.id), ['ext:named']);
   });
 
-  test('a config that exports none of launchers, exec, expect is refused, naming what it found', async ({ assert }) => {
+  test('a config that exports none of launchers, exec, expect, trace is refused, naming what it found', async ({ assert }) => {
     const typo = join(dir, 'typo.mjs');
     writeFileSync(typo, "export default { launcher: [] };\n");
-    await assert.rejects(() => loadConfig(typo), /typo\.mjs: exports none of launchers, exec, expect \(found: launcher\)/);
+    await assert.rejects(() => loadConfig(typo), /typo\.mjs: exports none of launchers, exec, expect, trace \(found: launcher\)/);
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export default {};\n');
-    await assert.rejects(() => loadConfig(empty), /empty\.mjs: exports none of launchers, exec, expect \(the export is empty\)/);
+    await assert.rejects(() => loadConfig(empty), /empty\.mjs: exports none of launchers, exec, expect, trace \(the export is empty\)/);
     // Control: one known key is enough.
     const ok = join(dir, 'ok.mjs');
     writeFileSync(ok, 'export default { expect: {} };\n');
@@ -132,11 +132,18 @@ test.group('launchers: config file', (group) => {
       ["export default { launchers: [{ launch() {} }] };", /has no string id/],
       ["export default { exec: ['a=env true'] };", /no \{probe\}/],
       ["export default { expect: { a: 1 } };", /expect\.a must be a string/],
+      ["export default { trace: ['fd=3'] };", /trace must be an object \{ allow\?: \['fd=3', …\] \}/],
+      ["export default { trace: { allow: 'fd=3' } };", /trace\.allow must be an array of rule strings/],
+      ["export default { trace: { allow: [3] } };", /trace\.allow must be an array of rule strings/],
     ];
     for (const [i, [text, re]] of cases.entries()) {
       const p = join(dir, `c${i}.mjs`);
       writeFileSync(p, `${text}\n`);
       await assert.rejects(() => loadConfig(p), re);
     }
+    // Control: trace.allow as documented is read as written (the rules are checked by fdaudit trace).
+    const ok = join(dir, 'trace-ok.mjs');
+    writeFileSync(ok, "export default { trace: { allow: ['program=make,type=pipe'] } };\n");
+    assert.deepEqual((await loadConfig(ok))?.traceAllow, ['program=make,type=pipe']);
   });
 });

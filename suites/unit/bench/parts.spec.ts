@@ -64,9 +64,9 @@ test.group('bench: targets', () => {
 
 test.group('bench: scenario names', () => {
   test('repeatable and comma-separated, run in their fixed order; unknown names are refused', ({ assert }) => {
-    assert.deepEqual(parseScenarios(undefined), ['memory', 'fds', 'personalities', 'stress']);
-    assert.deepEqual(parseScenarios(['stress,fds', 'fds']), ['fds', 'stress']);
-    assert.throws(() => parseScenarios(['fds', 'speed']), /unknown benchmark scenario 'speed'; valid: memory, fds, personalities, stress/);
+    assert.deepEqual(parseScenarios(undefined), ['memory', 'fds', 'personalities', 'stress', 'trace']);
+    assert.deepEqual(parseScenarios(['trace,stress,fds', 'fds']), ['fds', 'stress', 'trace']);
+    assert.throws(() => parseScenarios(['fds', 'speed']), /unknown benchmark scenario 'speed'; valid: memory, fds, personalities, stress, trace/);
     assert.throws(() => parseScenarios([',']), /no benchmark scenario given/);
   });
 });
