@@ -10,7 +10,7 @@ import type { SpecFile } from './protocol.ts';
 export const SPEC_ROOTS = ['suites/unit', 'suites/audit'] as const;
 
 /** The folders of suites/unit, one per module of the architecture. */
-export const MODULES = ['launch', 'probe', 'audit', 'runner', 'report', 'kernels', 'cli', 'bench'] as const;
+export const MODULES = ['launch', 'probe', 'audit', 'runner', 'report', 'kernels', 'cli', 'bench', 'trace'] as const;
 
 /**
  * `npm run test:quick`: a development loop that still goes through every module end to end — a real
