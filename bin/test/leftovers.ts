@@ -1,14 +1,10 @@
 /**
- * What a spec file's process left behind that only its parent can see once it has gone: processes
- * still running in its session, and files in its private TMPDIR.
+ * Finding what a spec file left behind outside its own process: processes still running in its job's
+ * session, and files in its private TMPDIR.
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export interface StrayProcess {
-  pid: number;
-  command: string;
-}
+import type { StrayProcess } from './protocol.ts';
 
 function statFields(pid: string): string[] | null {
   try {
@@ -30,9 +26,9 @@ function commandLine(pid: string): string {
 }
 
 /**
- * Processes of session `sid` (each spec file's process leads a session of its own, so everything it
- * started and did not end is there, unless it called setsid itself). Zombies are left out: once
- * their parent has gone, init reaps them.
+ * Processes of session `sid` (each job's process leads a session of its own, so everything its files
+ * started and did not end is there, unless it called setsid itself). Zombies are left out: they are
+ * counted as unreaped children, or init reaps them once their parent has gone.
  */
 export function sessionProcesses(sid: number): StrayProcess[] {
   const out: StrayProcess[] = [];
