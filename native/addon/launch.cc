@@ -3,10 +3,16 @@
 // exports.launch = { spawn, waitpid, watch, getRlimitNofile, fdIsOpen,
 // pidfdAvailable, closeRangeAvailable, strerror }.
 //
-// Exit watching for launch(): a pidfd (pidfd_open) polled by the event loop;
-// where pidfd_open is refused (before 5.3, seccomp), SIGCHLD through the loop
-// plus waitpid(pid, WNOHANG) for each pid this environment watches. Never
-// waitpid(-1): libuv and child_process reap their own children.
+// Exit watching for launch(): a pidfd polled by the event loop, the one the
+// core's clone handed back with the pid (CLONE_PIDFD), else pidfd_open;
+// where neither works (before 5.3, seccomp) or the loop cannot poll it,
+// SIGCHLD through the loop plus waitpid(pid, WNOHANG) for each pid this
+// environment watches. Never waitpid(-1): libuv and child_process reap their
+// own children.
+//
+// Numbers from JavaScript are doubles: every one is checked (finite,
+// integral, in range) before it is converted, and a bad one is a RangeError
+// naming the argument; casting first would make NaN or 1e10 some int.
 //
 // Context-aware: all state is per environment (worker_threads each get their
 // own), hung off the functions' data pointer, torn down by a cleanup hook.
@@ -19,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -64,6 +72,9 @@ T* HandleData(void* handle) {
 }
 
 struct LaunchEnv;
+
+// The core starts its children with no exit signal until they exec (spawn.c): a clone child to waitpid.
+constexpr int kWaitAll = __WALL;
 
 struct Watch {
   LaunchEnv* le = nullptr;
@@ -122,7 +133,7 @@ void Forget(Watch* w) {
 bool TryReap(Watch* w, int* code, int* sig) {
   int st = 0;
   pid_t r;
-  do r = waitpid(w->pid, &st, WNOHANG);
+  do r = waitpid(w->pid, &st, WNOHANG | kWaitAll);
   while (r < 0 && errno == EINTR);
   if (r == 0) return false;
   *code = -1;
@@ -131,7 +142,8 @@ bool TryReap(Watch* w, int* code, int* sig) {
     if (WIFEXITED(st)) *code = WEXITSTATUS(st);
     else if (WIFSIGNALED(st)) *sig = WTERMSIG(st);
   }
-  // r < 0 (ECHILD): reaped by someone else's waitpid(-1); the status is lost: code and signal null.
+  // r < 0 (ECHILD): reaped by the kernel (this process ignores SIGCHLD) or by someone else's
+  // waitpid(-1); the status is lost: code and signal null.
   return true;
 }
 
@@ -173,7 +185,7 @@ void ReapInBackground(std::vector<pid_t> pids) {
   if (pids.empty()) return;
   std::thread([pids] {
     for (pid_t pid : pids)
-      while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      while (waitpid(pid, nullptr, kWaitAll) < 0 && errno == EINTR) {
       }
   }).detach();
 }
@@ -200,6 +212,18 @@ LaunchEnv* EnvOf(const Napi::CallbackInfo& info) { return static_cast<LaunchEnv*
 
 // ---------------------------------------------------------------- argument conversion
 
+// A JavaScript number that must be an integer in [lo, hi]: checked as a double, then converted.
+int64_t IntegerArg(Napi::Env env, Napi::Value v, const std::string& what, int64_t lo, int64_t hi) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, what + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::trunc(d) != d)
+    throw Napi::RangeError::New(env, what + " must be an integer, got " + Napi::Number::New(env, d).ToString().Utf8Value());
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    throw Napi::RangeError::New(env, what + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                                         ", got " + Napi::Number::New(env, d).ToString().Utf8Value());
+  return static_cast<int64_t>(d);
+}
+
 std::string Str(Napi::Env env, Napi::Value v, const char* what) {
   if (!v.IsString()) throw Napi::TypeError::New(env, std::string(what) + " must be a string");
   std::string s = v.As<Napi::String>().Utf8Value();
@@ -222,12 +246,8 @@ std::vector<int> IntArray(Napi::Env env, Napi::Value v, const char* what) {
   Napi::Array a = v.As<Napi::Array>();
   std::vector<int> out;
   for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value e = a.Get(i);
-    if (!e.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must hold integers");
-    double d = e.As<Napi::Number>().DoubleValue();
-    if (d != static_cast<double>(static_cast<int>(d)))
-      throw Napi::RangeError::New(env, std::string(what) + " must hold 32-bit integers");
-    out.push_back(static_cast<int>(d));
+    std::string name = std::string(what) + "[" + std::to_string(i) + "]";
+    out.push_back(static_cast<int>(IntegerArg(env, a.Get(i), name, INT32_MIN, INT32_MAX)));
   }
   return out;
 }
@@ -242,13 +262,15 @@ std::vector<char*> CArray(std::vector<std::string>& v) {
 
 rlim_t Limit(Napi::Env env, Napi::Value v, const char* what) {
   if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (d < 0) return RLIM_INFINITY;  // -1 stands for 'unlimited'
-  return static_cast<rlim_t>(d);
+  if (v.As<Napi::Number>().DoubleValue() == -1) return RLIM_INFINITY;  // -1 stands for 'unlimited'
+  // Integers a double holds exactly; above that no two limits could be told apart anyway.
+  return static_cast<rlim_t>(IntegerArg(env, v, what, 0, (int64_t{1} << 53)));
 }
 
-// spawn({ variant, file, argv, envp, cwd, stdio, keep, seal, strategy, rlimit, soft, hard, mask, ignore, setpgid })
-//   -> { pid, err, step, strategy }. Throws only for malformed arguments; a failed launch comes back as err != 0.
+// spawn({ variant, file, argv, envp, cwd, stdio, keep, seal, strategy, rlimit, soft, hard, mask, ignore, setpgid, pidfd })
+//   -> { pid, pidfd, err, step, strategy, signal }. Throws only for malformed arguments; a failed launch comes
+//   back as err != 0 or signal != 0 (a child killed before execve, in `step`). pidfd (asked with pidfd: true,
+//   the core only) is -1 or a CLOEXEC pidfd of the running child that the caller owns (watch takes it).
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "spawn expects an options object");
@@ -322,6 +344,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   plan.seal = o.Get("seal").ToBoolean().Value() ? 1 : 0;
   plan.strategy = strat;
   plan.setpgid = o.Get("setpgid").ToBoolean().Value() ? 1 : 0;
+  plan.want_pidfd = o.Get("pidfd").ToBoolean().Value() ? 1 : 0;
   if (rlimit == "fd-setsize") {
     plan.rlimit_mode = FDA_RLIMIT_FD_SETSIZE;
   } else if (rlimit == "inherit") {
@@ -344,22 +367,27 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(env, "bad signal number in ignoreSignals");
 
   struct fda_result r;
-  memset(&r, 0, sizeof r);
-  fn(&plan, &r);
+  fda_result_init(&r);
+  int rc = fn(&plan, &r);
+  // Only the core hands out a pidfd, and only for a running child; never leak one whatever a variant does.
+  if ((rc != 0 || fn != fda_spawn) && r.pidfd >= 0) {
+    close(r.pidfd);
+    r.pidfd = -1;
+  }
 
   Napi::Object out = Napi::Object::New(env);
   out.Set("pid", Napi::Number::New(env, r.pid));
-  out.Set("err", Napi::Number::New(env, r.err));
+  out.Set("pidfd", Napi::Number::New(env, r.pidfd));
+  out.Set("err", Napi::Number::New(env, rc != 0 && r.err == 0 && r.signal == 0 ? EIO : r.err));
+  out.Set("signal", Napi::Number::New(env, r.signal));
   out.Set("step", Napi::String::New(env, fda_step_name(r.step)));
   out.Set("strategy", Napi::String::New(env, fda_strategy_name(r.strategy)));
   return out;
 }
 
-int PidArg(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "pid must be a number");
-  int pid = info[0].As<Napi::Number>().Int32Value();
-  if (pid <= 0) throw Napi::RangeError::New(info.Env(), "pid must be positive");
-  return pid;
+pid_t PidArg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1) throw Napi::TypeError::New(info.Env(), "pid must be a number");
+  return static_cast<pid_t>(IntegerArg(info.Env(), info[0], "pid", 1, INT32_MAX));
 }
 
 // waitpid(pid) -> { code, signal } blocking (launchSync). code null when killed by a signal.
@@ -368,7 +396,7 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   pid_t pid = PidArg(info);
   int st = 0;
   pid_t r;
-  do r = waitpid(pid, &st, 0);
+  do r = waitpid(pid, &st, kWaitAll);
   while (r < 0 && errno == EINTR);
   if (r < 0) {
     Napi::Error e = Napi::Error::New(env, std::string("waitpid failed: ") + strerror(errno));
@@ -381,12 +409,42 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// watch(pid, cb(code|null, signo)) -> 'pidfd' | 'sigchld': cb runs on the event loop once pid has exited and been reaped.
+// Watches w through w->pidfd on the loop. false (pidfd closed, handle released) when the loop cannot poll it.
+bool WatchByPidfd(LaunchEnv* le, Watch* w) {
+  w->poll = ::operator new(uv_handle_size(kUvPoll));
+  SetHandleData(w->poll, w);
+  if (uv_poll_init(le->loop, static_cast<uv_poll_s*>(w->poll), w->pidfd) != 0) {
+    // A pidfd the kernel cannot poll (5.2 had CLONE_PIDFD, poll came in 5.3), or the loop refused it.
+    ::operator delete(w->poll);
+    w->poll = nullptr;
+  } else {
+    SetHandleData(w->poll, w);  // init leaves `data` alone in libuv 1.x; set it again regardless
+    le->open_handles++;
+    if (uv_poll_start(static_cast<uv_poll_s*>(w->poll), kUvReadable, OnPidfdReadable) == 0) return true;
+    CloseHandle(le, w->poll);  // initialized: released through uv_close, before the fd is closed
+    w->poll = nullptr;
+  }
+  close(w->pidfd);
+  w->pidfd = -1;
+  return false;
+}
+
+// watch(pid, cb(code|null, signo), forceSigchld?, pidfd?) -> 'pidfd' | 'sigchld': cb runs on the event loop once
+// pid has exited and been reaped. pidfd: one spawn handed back (owned from here on, closed in every case), else
+// -1 or absent to open one; forceSigchld skips pidfds (for tests of the fallback).
 Napi::Value WatchPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   LaunchEnv* le = EnvOf(info);
-  pid_t pid = PidArg(info);
-  if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "watch expects a callback");
+  int given = -1;
+  if (info.Length() > 3 && !info[3].IsUndefined()) given = static_cast<int>(IntegerArg(env, info[3], "pidfd", -1, INT32_MAX));
+  pid_t pid;
+  try {
+    pid = PidArg(info);
+    if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "watch expects a callback");
+  } catch (...) {
+    if (given >= 0) close(given);
+    throw;
+  }
 
   auto* w = new Watch();
   w->le = le;
@@ -396,21 +454,9 @@ Napi::Value WatchPid(const Napi::CallbackInfo& info) {
   le->watches.insert(w);
 
   bool force_sigchld = info.Length() > 2 && info[2].ToBoolean().Value();
-  w->pidfd = force_sigchld ? -1 : PidfdOpen(pid);
-  if (w->pidfd >= 0) {
-    w->poll = ::operator new(uv_handle_size(kUvPoll));
-    SetHandleData(w->poll, w);
-    if (uv_poll_init(le->loop, static_cast<uv_poll_s*>(w->poll), w->pidfd) == 0) {
-      SetHandleData(w->poll, w);  // init leaves `data` alone in libuv 1.x; set it again regardless
-      le->open_handles++;
-      uv_poll_start(static_cast<uv_poll_s*>(w->poll), kUvReadable, OnPidfdReadable);
-      return Napi::String::New(env, "pidfd");
-    }
-    ::operator delete(w->poll);
-    w->poll = nullptr;
-    close(w->pidfd);
-    w->pidfd = -1;
-  }
+  if (force_sigchld && given >= 0) close(given);
+  w->pidfd = force_sigchld ? -1 : given >= 0 ? given : PidfdOpen(pid);
+  if (w->pidfd >= 0 && WatchByPidfd(le, w)) return Napi::String::New(env, "pidfd");
 
   // No pidfd: SIGCHLD through the loop, then waitpid on exactly our pids.
   le->by_signal.insert(w);
@@ -458,10 +504,9 @@ Napi::Value GetRlimitNofile(const Napi::CallbackInfo& info) {
 
 Napi::Value FdIsOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
-  double fd = info[0].As<Napi::Number>().DoubleValue();
-  if (fd < 0 || fd > 0x7fffffff || fd != static_cast<int>(fd)) return Napi::Boolean::New(env, false);
-  return Napi::Boolean::New(env, fcntl(static_cast<int>(fd), F_GETFD) >= 0);
+  if (info.Length() < 1) throw Napi::TypeError::New(env, "fd must be a number");
+  int fd = static_cast<int>(IntegerArg(env, info[0], "fd", 0, INT32_MAX));
+  return Napi::Boolean::New(env, fcntl(fd, F_GETFD) >= 0);
 }
 
 Napi::Value PidfdAvailable(const Napi::CallbackInfo& info) {
@@ -477,10 +522,11 @@ Napi::Value CloseRangeAvailable(const Napi::CallbackInfo& info) {
 
 Napi::Value StrError(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "errno must be a number");
+  if (info.Length() < 1) throw Napi::TypeError::New(env, "errno must be a number");
+  int err = static_cast<int>(IntegerArg(env, info[0], "errno", 0, INT32_MAX));
   char buf[256];
   // The GNU strerror_r returns the text (maybe a static string), thread-safe unlike strerror.
-  const char* text = strerror_r(info[0].As<Napi::Number>().Int32Value(), buf, sizeof buf);
+  const char* text = strerror_r(err, buf, sizeof buf);
   return Napi::String::New(env, text);
 }
 
