@@ -211,6 +211,18 @@ static int child_entry(void *arg) {
   fda_child_main(arg);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/*
+ * The child's frames poison their redzones in shadow memory it shares with
+ * us (CLONE_VM); a child that exec'd or was killed mid-step never returns to
+ * clear them, and the next child on the same stack would trip over them.
+ */
+#define FDA_CHILD_STACK_DONE(stack) __asan_unpoison_memory_region((stack), sizeof(stack))
+#else
+#define FDA_CHILD_STACK_DONE(stack) ((void)0)
+#endif
+
 /*
  * vfork as a clone: CLONE_VM | CLONE_VFORK on a stack of our own, plus
  *  - CLONE_FILES when the child is to start on the parent's fd table;
@@ -238,6 +250,7 @@ static pid_t start_child(struct fda_child *c, int share_files, int want_pidfd, i
     c->foreign_fd = NULL;
     pid = clone(child_entry, stack + sizeof stack, flags, c);
   }
+  FDA_CHILD_STACK_DONE(stack);
   return pid;
 }
 
