@@ -46,14 +46,18 @@ extern "C" {
 struct uv_handle_s;
 struct uv_poll_s;
 struct uv_signal_s;
+struct uv_timer_s;
 typedef void (*fda_uv_close_cb)(uv_handle_s*);
 typedef void (*fda_uv_poll_cb)(uv_poll_s*, int status, int events);
 typedef void (*fda_uv_signal_cb)(uv_signal_s*, int signum);
+typedef void (*fda_uv_timer_cb)(uv_timer_s*);
 size_t uv_handle_size(int type);
 int uv_poll_init(uv_loop_s* loop, uv_poll_s* handle, int fd);
 int uv_poll_start(uv_poll_s* handle, int events, fda_uv_poll_cb cb);
 int uv_signal_init(uv_loop_s* loop, uv_signal_s* handle);
 int uv_signal_start(uv_signal_s* handle, fda_uv_signal_cb cb, int signum);
+int uv_timer_init(uv_loop_s* loop, uv_timer_s* handle);
+int uv_timer_start(uv_timer_s* handle, fda_uv_timer_cb cb, uint64_t timeout, uint64_t repeat);
 void uv_close(uv_handle_s* handle, fda_uv_close_cb cb);
 }
 
@@ -62,6 +66,9 @@ namespace {
 // uv_handle_type values (uv.h UV_HANDLE_TYPE_MAP order) and UV_READABLE: fixed across libuv 1.x.
 constexpr int kUvPoll = 8;
 constexpr int kUvSignal = 16;
+constexpr int kUvTimer = 13;
+// The SIGCHLD fallback also looks every this many ms: SIGCHLD may never come (see StartReapTimer).
+constexpr uint64_t kReapIntervalMs = 100;
 constexpr int kUvReadable = 1;
 
 // Every libuv handle starts with its public `void* data` member.
@@ -91,6 +98,7 @@ struct LaunchEnv {
   std::unordered_set<Watch*> watches;    // every pending watch
   std::unordered_set<Watch*> by_signal;  // the ones without a pidfd
   void* sigchld = nullptr;               // uv_signal_s, while by_signal is not empty
+  void* reap_timer = nullptr;            // uv_timer_s, while by_signal is not empty
   int open_handles = 0;
   bool tearing_down = false;
 };
@@ -115,6 +123,10 @@ void StopSigchldIfIdle(LaunchEnv* le) {
   if (le->by_signal.empty() && le->sigchld) {
     CloseHandle(le, le->sigchld);
     le->sigchld = nullptr;
+  }
+  if (le->by_signal.empty() && le->reap_timer) {
+    CloseHandle(le, le->reap_timer);
+    le->reap_timer = nullptr;
   }
 }
 
@@ -147,20 +159,21 @@ bool TryReap(Watch* w, int* code, int* sig) {
   return true;
 }
 
-// Calls the JS callback (code|null, signo|0) from the event loop, then forgets w.
+// Forgets w (its pidfd closed, its handle released), then calls the JS callback (code|null, signo|0) from
+// the event loop: whatever runs after the exit is seen (microtasks included) finds nothing of it still open.
 void Deliver(Watch* w, int code, int sig) {
   napi_env env = w->le->env;
-  {
-    Napi::HandleScope scope(env);
-    Napi::Env e(env);
-    Napi::Value c = code >= 0 ? Napi::Number::New(e, code) : e.Null();
-    try {
-      w->cb.MakeCallback(e.Global(), {c, Napi::Number::New(e, sig)}, *w->ctx);
-    } catch (const Napi::Error& err) {
-      napi_fatal_exception(env, err.Value());
-    }
-  }
+  Napi::FunctionReference cb = std::move(w->cb);
+  std::unique_ptr<Napi::AsyncContext> ctx = std::move(w->ctx);
   Forget(w);
+  Napi::HandleScope scope(env);
+  Napi::Env e(env);
+  Napi::Value c = code >= 0 ? Napi::Number::New(e, code) : e.Null();
+  try {
+    cb.MakeCallback(e.Global(), {c, Napi::Number::New(e, sig)}, *ctx);
+  } catch (const Napi::Error& err) {
+    napi_fatal_exception(env, err.Value());
+  }
 }
 
 void OnPidfdReadable(uv_poll_s* h, int status, int events) {
@@ -169,13 +182,37 @@ void OnPidfdReadable(uv_poll_s* h, int status, int events) {
   if (TryReap(w, &code, &sig)) Deliver(w, code, sig);
 }
 
-void OnSigchld(uv_signal_s* h, int) {
-  LaunchEnv* le = HandleData<LaunchEnv>(h);
+void ReapSignalWatches(LaunchEnv* le) {
   std::vector<Watch*> pending(le->by_signal.begin(), le->by_signal.end());
   for (Watch* w : pending) {
     int code, sig;
     if (TryReap(w, &code, &sig)) Deliver(w, code, sig);
   }
+}
+
+void OnSigchld(uv_signal_s* h, int) { ReapSignalWatches(HandleData<LaunchEnv>(h)); }
+
+void OnReapTimer(uv_timer_s* h) { ReapSignalWatches(HandleData<LaunchEnv>(h)); }
+
+// SIGCHLD may never arrive: when the process ignores it (SIG_IGN set behind libuv's back while libuv already
+// had a SIGCHLD handle, e.g. child_process's, so uv_signal_start installs nothing) the kernel reaps the child
+// silently. A slow timer beside the signal notices the exit all the same (the status is then lost). False
+// when no timer could be had: the signal alone then.
+bool StartReapTimer(LaunchEnv* le) {
+  if (le->reap_timer) return true;
+  void* t = ::operator new(uv_handle_size(kUvTimer));
+  if (uv_timer_init(le->loop, static_cast<uv_timer_s*>(t)) != 0) {
+    ::operator delete(t);
+    return false;
+  }
+  SetHandleData(t, le);
+  le->open_handles++;
+  if (uv_timer_start(static_cast<uv_timer_s*>(t), OnReapTimer, kReapIntervalMs, kReapIntervalMs) != 0) {
+    CloseHandle(le, t);
+    return false;
+  }
+  le->reap_timer = t;
+  return true;
 }
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(434 /* pidfd_open */, pid, 0)); }
@@ -390,7 +427,9 @@ pid_t PidArg(const Napi::CallbackInfo& info) {
   return static_cast<pid_t>(IntegerArg(info.Env(), info[0], "pid", 1, INT32_MAX));
 }
 
-// waitpid(pid) -> { code, signal } blocking (launchSync). code null when killed by a signal.
+// waitpid(pid) -> { code, signal } blocking (launchSync). code null when killed by a signal; code null and
+// signal 0 when the status is lost (ECHILD: the kernel reaped the child at once because this process ignores
+// SIGCHLD, or someone else's waitpid(-1) took it), as launch() reports it.
 Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pid_t pid = PidArg(info);
@@ -398,6 +437,12 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   pid_t r;
   do r = waitpid(pid, &st, kWaitAll);
   while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == ECHILD) {
+    Napi::Object lost = Napi::Object::New(env);
+    lost.Set("code", env.Null());
+    lost.Set("signal", Napi::Number::New(env, 0));
+    return lost;
+  }
   if (r < 0) {
     Napi::Error e = Napi::Error::New(env, std::string("waitpid failed: ") + strerror(errno));
     e.Set("errno", Napi::Number::New(env, errno));
@@ -481,6 +526,7 @@ Napi::Value WatchPid(const Napi::CallbackInfo& info) {
       throw Napi::Error::New(env, std::string("cannot watch SIGCHLD: libuv error ") + std::to_string(err));
     }
   }
+  StartReapTimer(le);
   // The child may have exited before the watch started: its SIGCHLD is gone, so look now.
   int code, sig;
   if (TryReap(w, &code, &sig)) {
