@@ -331,6 +331,26 @@ static void test_bound(void) {
     if (extra >= 0) close(extra);
   }
   close(path_fd);
+
+  /* A soft limit below the poll batch: poll refuses the batch (EINVAL) and the child halves it, without reading the limit. */
+  if (poll_ok) {
+    int base = open("/dev/null", O_RDONLY);
+    int bait_low = fcntl(base, F_DUPFD, 90), bait_high = dup2(base, 1500);
+    struct rlimit low = {100, rl.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &low);
+    struct fda_plan p;
+    struct fda_result r;
+    struct seen s;
+    default_plan(&p, NULL, NULL);
+    p.strategy = FDA_CLOSE_POLL;
+    int rc = launch_fdlist(&p, &s, &r);
+    setrlimit(RLIMIT_NOFILE, &rl);
+    CHECK(rc == 0 && r.strategy == FDA_CLOSE_POLL && saw_exactly_012(&s) && bait_low >= 90 && bait_high == 1500,
+          "poll with a soft limit of 100: batches shrink, fds at %d and 1500 closed (rc %d, %d fds)", bait_low, rc, s.nfds);
+    close(bait_low);
+    close(bait_high);
+    close(base);
+  }
 }
 
 static void test_plans(void) {
