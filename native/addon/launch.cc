@@ -194,6 +194,24 @@ void OnSigchld(uv_signal_s* h, int) { ReapSignalWatches(HandleData<LaunchEnv>(h)
 
 void OnReapTimer(uv_timer_s* h) { ReapSignalWatches(HandleData<LaunchEnv>(h)); }
 
+// The SIGCHLD handle of this environment. 0, or libuv's error (nothing left open).
+int StartSigchld(LaunchEnv* le) {
+  void* h = ::operator new(uv_handle_size(kUvSignal));
+  int err = uv_signal_init(le->loop, static_cast<uv_signal_s*>(h));
+  if (err != 0) {
+    ::operator delete(h);
+    return err;
+  }
+  SetHandleData(h, le);
+  le->open_handles++;
+  if ((err = uv_signal_start(static_cast<uv_signal_s*>(h), OnSigchld, SIGCHLD)) != 0) {
+    CloseHandle(le, h);
+    return err;
+  }
+  le->sigchld = h;
+  return 0;
+}
+
 // SIGCHLD may never arrive: when the process ignores it (SIG_IGN set behind libuv's back while libuv already
 // had a SIGCHLD handle, e.g. child_process's, so uv_signal_start installs nothing) the kernel reaps the child
 // silently. A slow timer beside the signal notices the exit all the same (the status is then lost). False
@@ -503,30 +521,16 @@ Napi::Value WatchPid(const Napi::CallbackInfo& info) {
   w->pidfd = force_sigchld ? -1 : given >= 0 ? given : PidfdOpen(pid);
   if (w->pidfd >= 0 && WatchByPidfd(le, w)) return Napi::String::New(env, "pidfd");
 
-  // No pidfd: SIGCHLD through the loop, then waitpid on exactly our pids.
+  // No pidfd: SIGCHLD through the loop, then waitpid on exactly our pids; and the periodic look, which alone
+  // still notices the exit where libuv cannot watch signals (its signal pipe needs two free fds).
   le->by_signal.insert(w);
-  if (!le->sigchld) {
-    void* h = ::operator new(uv_handle_size(kUvSignal));
-    SetHandleData(h, le);
-    int err = uv_signal_init(le->loop, static_cast<uv_signal_s*>(h));
-    if (err != 0) {
-      ::operator delete(h);
-      w->cb.Reset();
-      Forget(w);
-      ReapInBackground({pid});
-      throw Napi::Error::New(env, std::string("cannot watch SIGCHLD: libuv error ") + std::to_string(err));
-    }
-    SetHandleData(h, le);
-    le->open_handles++;
-    le->sigchld = h;
-    if ((err = uv_signal_start(static_cast<uv_signal_s*>(h), OnSigchld, SIGCHLD)) != 0) {
-      w->cb.Reset();
-      Forget(w);  // closes the idle signal handle too
-      ReapInBackground({pid});
-      throw Napi::Error::New(env, std::string("cannot watch SIGCHLD: libuv error ") + std::to_string(err));
-    }
+  int err = le->sigchld ? 0 : StartSigchld(le);
+  if (!StartReapTimer(le) && err != 0) {
+    w->cb.Reset();
+    Forget(w);
+    ReapInBackground({pid});
+    throw Napi::Error::New(env, std::string("cannot watch the child's exit: libuv error ") + std::to_string(err));
   }
-  StartReapTimer(le);
   // The child may have exited before the watch started: its SIGCHLD is gone, so look now.
   int code, sig;
   if (TryReap(w, &code, &sig)) {
