@@ -3,10 +3,16 @@
 // exports.launch = { spawn, waitpid, watch, getRlimitNofile, fdIsOpen,
 // pidfdAvailable, closeRangeAvailable, strerror }.
 //
-// Exit watching for launch(): a pidfd (pidfd_open) polled by the event loop;
-// where pidfd_open is refused (before 5.3, seccomp), SIGCHLD through the loop
-// plus waitpid(pid, WNOHANG) for each pid this environment watches. Never
-// waitpid(-1): libuv and child_process reap their own children.
+// Exit watching for launch(): a pidfd polled by the event loop, the one the
+// core's clone handed back with the pid (CLONE_PIDFD), else pidfd_open;
+// where neither works (before 5.3, seccomp) or the loop cannot poll it,
+// SIGCHLD through the loop plus waitpid(pid, WNOHANG) for each pid this
+// environment watches. Never waitpid(-1): libuv and child_process reap their
+// own children.
+//
+// Numbers from JavaScript are doubles: every one is checked (finite,
+// integral, in range) before it is converted, and a bad one is a RangeError
+// naming the argument; casting first would make NaN or 1e10 some int.
 //
 // Context-aware: all state is per environment (worker_threads each get their
 // own), hung off the functions' data pointer, torn down by a cleanup hook.
@@ -19,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -38,14 +46,18 @@ extern "C" {
 struct uv_handle_s;
 struct uv_poll_s;
 struct uv_signal_s;
+struct uv_timer_s;
 typedef void (*fda_uv_close_cb)(uv_handle_s*);
 typedef void (*fda_uv_poll_cb)(uv_poll_s*, int status, int events);
 typedef void (*fda_uv_signal_cb)(uv_signal_s*, int signum);
+typedef void (*fda_uv_timer_cb)(uv_timer_s*);
 size_t uv_handle_size(int type);
 int uv_poll_init(uv_loop_s* loop, uv_poll_s* handle, int fd);
 int uv_poll_start(uv_poll_s* handle, int events, fda_uv_poll_cb cb);
 int uv_signal_init(uv_loop_s* loop, uv_signal_s* handle);
 int uv_signal_start(uv_signal_s* handle, fda_uv_signal_cb cb, int signum);
+int uv_timer_init(uv_loop_s* loop, uv_timer_s* handle);
+int uv_timer_start(uv_timer_s* handle, fda_uv_timer_cb cb, uint64_t timeout, uint64_t repeat);
 void uv_close(uv_handle_s* handle, fda_uv_close_cb cb);
 }
 
@@ -54,6 +66,9 @@ namespace {
 // uv_handle_type values (uv.h UV_HANDLE_TYPE_MAP order) and UV_READABLE: fixed across libuv 1.x.
 constexpr int kUvPoll = 8;
 constexpr int kUvSignal = 16;
+constexpr int kUvTimer = 13;
+// The SIGCHLD fallback also looks every this many ms: SIGCHLD may never come (see StartReapTimer).
+constexpr uint64_t kReapIntervalMs = 100;
 constexpr int kUvReadable = 1;
 
 // Every libuv handle starts with its public `void* data` member.
@@ -64,6 +79,9 @@ T* HandleData(void* handle) {
 }
 
 struct LaunchEnv;
+
+// The core starts its children with no exit signal until they exec (spawn.c): a clone child to waitpid.
+constexpr int kWaitAll = __WALL;
 
 struct Watch {
   LaunchEnv* le = nullptr;
@@ -80,6 +98,7 @@ struct LaunchEnv {
   std::unordered_set<Watch*> watches;    // every pending watch
   std::unordered_set<Watch*> by_signal;  // the ones without a pidfd
   void* sigchld = nullptr;               // uv_signal_s, while by_signal is not empty
+  void* reap_timer = nullptr;            // uv_timer_s, while by_signal is not empty
   int open_handles = 0;
   bool tearing_down = false;
 };
@@ -105,6 +124,10 @@ void StopSigchldIfIdle(LaunchEnv* le) {
     CloseHandle(le, le->sigchld);
     le->sigchld = nullptr;
   }
+  if (le->by_signal.empty() && le->reap_timer) {
+    CloseHandle(le, le->reap_timer);
+    le->reap_timer = nullptr;
+  }
 }
 
 // Removes w from the environment and frees it (closing its handle and pidfd).
@@ -122,7 +145,7 @@ void Forget(Watch* w) {
 bool TryReap(Watch* w, int* code, int* sig) {
   int st = 0;
   pid_t r;
-  do r = waitpid(w->pid, &st, WNOHANG);
+  do r = waitpid(w->pid, &st, WNOHANG | kWaitAll);
   while (r < 0 && errno == EINTR);
   if (r == 0) return false;
   *code = -1;
@@ -131,24 +154,26 @@ bool TryReap(Watch* w, int* code, int* sig) {
     if (WIFEXITED(st)) *code = WEXITSTATUS(st);
     else if (WIFSIGNALED(st)) *sig = WTERMSIG(st);
   }
-  // r < 0 (ECHILD): reaped by someone else's waitpid(-1); the status is lost: code and signal null.
+  // r < 0 (ECHILD): reaped by the kernel (this process ignores SIGCHLD) or by someone else's
+  // waitpid(-1); the status is lost: code and signal null.
   return true;
 }
 
-// Calls the JS callback (code|null, signo|0) from the event loop, then forgets w.
+// Forgets w (its pidfd closed, its handle released), then calls the JS callback (code|null, signo|0) from
+// the event loop: whatever runs after the exit is seen (microtasks included) finds nothing of it still open.
 void Deliver(Watch* w, int code, int sig) {
   napi_env env = w->le->env;
-  {
-    Napi::HandleScope scope(env);
-    Napi::Env e(env);
-    Napi::Value c = code >= 0 ? Napi::Number::New(e, code) : e.Null();
-    try {
-      w->cb.MakeCallback(e.Global(), {c, Napi::Number::New(e, sig)}, *w->ctx);
-    } catch (const Napi::Error& err) {
-      napi_fatal_exception(env, err.Value());
-    }
-  }
+  Napi::FunctionReference cb = std::move(w->cb);
+  std::unique_ptr<Napi::AsyncContext> ctx = std::move(w->ctx);
   Forget(w);
+  Napi::HandleScope scope(env);
+  Napi::Env e(env);
+  Napi::Value c = code >= 0 ? Napi::Number::New(e, code) : e.Null();
+  try {
+    cb.MakeCallback(e.Global(), {c, Napi::Number::New(e, sig)}, *ctx);
+  } catch (const Napi::Error& err) {
+    napi_fatal_exception(env, err.Value());
+  }
 }
 
 void OnPidfdReadable(uv_poll_s* h, int status, int events) {
@@ -157,13 +182,55 @@ void OnPidfdReadable(uv_poll_s* h, int status, int events) {
   if (TryReap(w, &code, &sig)) Deliver(w, code, sig);
 }
 
-void OnSigchld(uv_signal_s* h, int) {
-  LaunchEnv* le = HandleData<LaunchEnv>(h);
+void ReapSignalWatches(LaunchEnv* le) {
   std::vector<Watch*> pending(le->by_signal.begin(), le->by_signal.end());
   for (Watch* w : pending) {
     int code, sig;
     if (TryReap(w, &code, &sig)) Deliver(w, code, sig);
   }
+}
+
+void OnSigchld(uv_signal_s* h, int) { ReapSignalWatches(HandleData<LaunchEnv>(h)); }
+
+void OnReapTimer(uv_timer_s* h) { ReapSignalWatches(HandleData<LaunchEnv>(h)); }
+
+// The SIGCHLD handle of this environment. 0, or libuv's error (nothing left open).
+int StartSigchld(LaunchEnv* le) {
+  void* h = ::operator new(uv_handle_size(kUvSignal));
+  int err = uv_signal_init(le->loop, static_cast<uv_signal_s*>(h));
+  if (err != 0) {
+    ::operator delete(h);
+    return err;
+  }
+  SetHandleData(h, le);
+  le->open_handles++;
+  if ((err = uv_signal_start(static_cast<uv_signal_s*>(h), OnSigchld, SIGCHLD)) != 0) {
+    CloseHandle(le, h);
+    return err;
+  }
+  le->sigchld = h;
+  return 0;
+}
+
+// SIGCHLD may never arrive: when the process ignores it (SIG_IGN set behind libuv's back while libuv already
+// had a SIGCHLD handle, e.g. child_process's, so uv_signal_start installs nothing) the kernel reaps the child
+// silently. A slow timer beside the signal notices the exit all the same (the status is then lost). False
+// when no timer could be had: the signal alone then.
+bool StartReapTimer(LaunchEnv* le) {
+  if (le->reap_timer) return true;
+  void* t = ::operator new(uv_handle_size(kUvTimer));
+  if (uv_timer_init(le->loop, static_cast<uv_timer_s*>(t)) != 0) {
+    ::operator delete(t);
+    return false;
+  }
+  SetHandleData(t, le);
+  le->open_handles++;
+  if (uv_timer_start(static_cast<uv_timer_s*>(t), OnReapTimer, kReapIntervalMs, kReapIntervalMs) != 0) {
+    CloseHandle(le, t);
+    return false;
+  }
+  le->reap_timer = t;
+  return true;
 }
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(434 /* pidfd_open */, pid, 0)); }
@@ -173,7 +240,7 @@ void ReapInBackground(std::vector<pid_t> pids) {
   if (pids.empty()) return;
   std::thread([pids] {
     for (pid_t pid : pids)
-      while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      while (waitpid(pid, nullptr, kWaitAll) < 0 && errno == EINTR) {
       }
   }).detach();
 }
@@ -200,6 +267,18 @@ LaunchEnv* EnvOf(const Napi::CallbackInfo& info) { return static_cast<LaunchEnv*
 
 // ---------------------------------------------------------------- argument conversion
 
+// A JavaScript number that must be an integer in [lo, hi]: checked as a double, then converted.
+int64_t IntegerArg(Napi::Env env, Napi::Value v, const std::string& what, int64_t lo, int64_t hi) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, what + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::trunc(d) != d)
+    throw Napi::RangeError::New(env, what + " must be an integer, got " + Napi::Number::New(env, d).ToString().Utf8Value());
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    throw Napi::RangeError::New(env, what + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                                         ", got " + Napi::Number::New(env, d).ToString().Utf8Value());
+  return static_cast<int64_t>(d);
+}
+
 std::string Str(Napi::Env env, Napi::Value v, const char* what) {
   if (!v.IsString()) throw Napi::TypeError::New(env, std::string(what) + " must be a string");
   std::string s = v.As<Napi::String>().Utf8Value();
@@ -222,12 +301,8 @@ std::vector<int> IntArray(Napi::Env env, Napi::Value v, const char* what) {
   Napi::Array a = v.As<Napi::Array>();
   std::vector<int> out;
   for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value e = a.Get(i);
-    if (!e.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must hold integers");
-    double d = e.As<Napi::Number>().DoubleValue();
-    if (d != static_cast<double>(static_cast<int>(d)))
-      throw Napi::RangeError::New(env, std::string(what) + " must hold 32-bit integers");
-    out.push_back(static_cast<int>(d));
+    std::string name = std::string(what) + "[" + std::to_string(i) + "]";
+    out.push_back(static_cast<int>(IntegerArg(env, a.Get(i), name, INT32_MIN, INT32_MAX)));
   }
   return out;
 }
@@ -242,13 +317,15 @@ std::vector<char*> CArray(std::vector<std::string>& v) {
 
 rlim_t Limit(Napi::Env env, Napi::Value v, const char* what) {
   if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (d < 0) return RLIM_INFINITY;  // -1 stands for 'unlimited'
-  return static_cast<rlim_t>(d);
+  if (v.As<Napi::Number>().DoubleValue() == -1) return RLIM_INFINITY;  // -1 stands for 'unlimited'
+  // Integers a double holds exactly; above that no two limits could be told apart anyway.
+  return static_cast<rlim_t>(IntegerArg(env, v, what, 0, (int64_t{1} << 53)));
 }
 
-// spawn({ variant, file, argv, envp, cwd, stdio, keep, seal, strategy, rlimit, soft, hard, mask, ignore, setpgid })
-//   -> { pid, err, step, strategy }. Throws only for malformed arguments; a failed launch comes back as err != 0.
+// spawn({ variant, file, argv, envp, cwd, stdio, keep, seal, strategy, rlimit, soft, hard, mask, ignore, setpgid, pidfd })
+//   -> { pid, pidfd, err, step, strategy, signal }. Throws only for malformed arguments; a failed launch comes
+//   back as err != 0 or signal != 0 (a child killed before execve, in `step`). pidfd (asked with pidfd: true,
+//   the core only) is -1 or a CLOEXEC pidfd of the running child that the caller owns (watch takes it).
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "spawn expects an options object");
@@ -322,6 +399,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   plan.seal = o.Get("seal").ToBoolean().Value() ? 1 : 0;
   plan.strategy = strat;
   plan.setpgid = o.Get("setpgid").ToBoolean().Value() ? 1 : 0;
+  plan.want_pidfd = o.Get("pidfd").ToBoolean().Value() ? 1 : 0;
   if (rlimit == "fd-setsize") {
     plan.rlimit_mode = FDA_RLIMIT_FD_SETSIZE;
   } else if (rlimit == "inherit") {
@@ -344,32 +422,45 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(env, "bad signal number in ignoreSignals");
 
   struct fda_result r;
-  memset(&r, 0, sizeof r);
-  fn(&plan, &r);
+  fda_result_init(&r);
+  int rc = fn(&plan, &r);
+  // Only the core hands out a pidfd, and only for a running child; never leak one whatever a variant does.
+  if ((rc != 0 || fn != fda_spawn) && r.pidfd >= 0) {
+    close(r.pidfd);
+    r.pidfd = -1;
+  }
 
   Napi::Object out = Napi::Object::New(env);
   out.Set("pid", Napi::Number::New(env, r.pid));
-  out.Set("err", Napi::Number::New(env, r.err));
+  out.Set("pidfd", Napi::Number::New(env, r.pidfd));
+  out.Set("err", Napi::Number::New(env, rc != 0 && r.err == 0 && r.signal == 0 ? EIO : r.err));
+  out.Set("signal", Napi::Number::New(env, r.signal));
   out.Set("step", Napi::String::New(env, fda_step_name(r.step)));
   out.Set("strategy", Napi::String::New(env, fda_strategy_name(r.strategy)));
   return out;
 }
 
-int PidArg(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "pid must be a number");
-  int pid = info[0].As<Napi::Number>().Int32Value();
-  if (pid <= 0) throw Napi::RangeError::New(info.Env(), "pid must be positive");
-  return pid;
+pid_t PidArg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1) throw Napi::TypeError::New(info.Env(), "pid must be a number");
+  return static_cast<pid_t>(IntegerArg(info.Env(), info[0], "pid", 1, INT32_MAX));
 }
 
-// waitpid(pid) -> { code, signal } blocking (launchSync). code null when killed by a signal.
+// waitpid(pid) -> { code, signal } blocking (launchSync). code null when killed by a signal; code null and
+// signal 0 when the status is lost (ECHILD: the kernel reaped the child at once because this process ignores
+// SIGCHLD, or someone else's waitpid(-1) took it), as launch() reports it.
 Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pid_t pid = PidArg(info);
   int st = 0;
   pid_t r;
-  do r = waitpid(pid, &st, 0);
+  do r = waitpid(pid, &st, kWaitAll);
   while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == ECHILD) {
+    Napi::Object lost = Napi::Object::New(env);
+    lost.Set("code", env.Null());
+    lost.Set("signal", Napi::Number::New(env, 0));
+    return lost;
+  }
   if (r < 0) {
     Napi::Error e = Napi::Error::New(env, std::string("waitpid failed: ") + strerror(errno));
     e.Set("errno", Napi::Number::New(env, errno));
@@ -381,12 +472,42 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// watch(pid, cb(code|null, signo)) -> 'pidfd' | 'sigchld': cb runs on the event loop once pid has exited and been reaped.
+// Watches w through w->pidfd on the loop. false (pidfd closed, handle released) when the loop cannot poll it.
+bool WatchByPidfd(LaunchEnv* le, Watch* w) {
+  w->poll = ::operator new(uv_handle_size(kUvPoll));
+  SetHandleData(w->poll, w);
+  if (uv_poll_init(le->loop, static_cast<uv_poll_s*>(w->poll), w->pidfd) != 0) {
+    // A pidfd the kernel cannot poll (5.2 had CLONE_PIDFD, poll came in 5.3), or the loop refused it.
+    ::operator delete(w->poll);
+    w->poll = nullptr;
+  } else {
+    SetHandleData(w->poll, w);  // init leaves `data` alone in libuv 1.x; set it again regardless
+    le->open_handles++;
+    if (uv_poll_start(static_cast<uv_poll_s*>(w->poll), kUvReadable, OnPidfdReadable) == 0) return true;
+    CloseHandle(le, w->poll);  // initialized: released through uv_close, before the fd is closed
+    w->poll = nullptr;
+  }
+  close(w->pidfd);
+  w->pidfd = -1;
+  return false;
+}
+
+// watch(pid, cb(code|null, signo), forceSigchld?, pidfd?) -> 'pidfd' | 'sigchld': cb runs on the event loop once
+// pid has exited and been reaped. pidfd: one spawn handed back (owned from here on, closed in every case), else
+// -1 or absent to open one; forceSigchld skips pidfds (for tests of the fallback).
 Napi::Value WatchPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   LaunchEnv* le = EnvOf(info);
-  pid_t pid = PidArg(info);
-  if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "watch expects a callback");
+  int given = -1;
+  if (info.Length() > 3 && !info[3].IsUndefined()) given = static_cast<int>(IntegerArg(env, info[3], "pidfd", -1, INT32_MAX));
+  pid_t pid;
+  try {
+    pid = PidArg(info);
+    if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "watch expects a callback");
+  } catch (...) {
+    if (given >= 0) close(given);
+    throw;
+  }
 
   auto* w = new Watch();
   w->le = le;
@@ -396,44 +517,19 @@ Napi::Value WatchPid(const Napi::CallbackInfo& info) {
   le->watches.insert(w);
 
   bool force_sigchld = info.Length() > 2 && info[2].ToBoolean().Value();
-  w->pidfd = force_sigchld ? -1 : PidfdOpen(pid);
-  if (w->pidfd >= 0) {
-    w->poll = ::operator new(uv_handle_size(kUvPoll));
-    SetHandleData(w->poll, w);
-    if (uv_poll_init(le->loop, static_cast<uv_poll_s*>(w->poll), w->pidfd) == 0) {
-      SetHandleData(w->poll, w);  // init leaves `data` alone in libuv 1.x; set it again regardless
-      le->open_handles++;
-      uv_poll_start(static_cast<uv_poll_s*>(w->poll), kUvReadable, OnPidfdReadable);
-      return Napi::String::New(env, "pidfd");
-    }
-    ::operator delete(w->poll);
-    w->poll = nullptr;
-    close(w->pidfd);
-    w->pidfd = -1;
-  }
+  if (force_sigchld && given >= 0) close(given);
+  w->pidfd = force_sigchld ? -1 : given >= 0 ? given : PidfdOpen(pid);
+  if (w->pidfd >= 0 && WatchByPidfd(le, w)) return Napi::String::New(env, "pidfd");
 
-  // No pidfd: SIGCHLD through the loop, then waitpid on exactly our pids.
+  // No pidfd: SIGCHLD through the loop, then waitpid on exactly our pids; and the periodic look, which alone
+  // still notices the exit where libuv cannot watch signals (its signal pipe needs two free fds).
   le->by_signal.insert(w);
-  if (!le->sigchld) {
-    void* h = ::operator new(uv_handle_size(kUvSignal));
-    SetHandleData(h, le);
-    int err = uv_signal_init(le->loop, static_cast<uv_signal_s*>(h));
-    if (err != 0) {
-      ::operator delete(h);
-      w->cb.Reset();
-      Forget(w);
-      ReapInBackground({pid});
-      throw Napi::Error::New(env, std::string("cannot watch SIGCHLD: libuv error ") + std::to_string(err));
-    }
-    SetHandleData(h, le);
-    le->open_handles++;
-    le->sigchld = h;
-    if ((err = uv_signal_start(static_cast<uv_signal_s*>(h), OnSigchld, SIGCHLD)) != 0) {
-      w->cb.Reset();
-      Forget(w);  // closes the idle signal handle too
-      ReapInBackground({pid});
-      throw Napi::Error::New(env, std::string("cannot watch SIGCHLD: libuv error ") + std::to_string(err));
-    }
+  int err = le->sigchld ? 0 : StartSigchld(le);
+  if (!StartReapTimer(le) && err != 0) {
+    w->cb.Reset();
+    Forget(w);
+    ReapInBackground({pid});
+    throw Napi::Error::New(env, std::string("cannot watch the child's exit: libuv error ") + std::to_string(err));
   }
   // The child may have exited before the watch started: its SIGCHLD is gone, so look now.
   int code, sig;
@@ -458,10 +554,9 @@ Napi::Value GetRlimitNofile(const Napi::CallbackInfo& info) {
 
 Napi::Value FdIsOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "fd must be a number");
-  double fd = info[0].As<Napi::Number>().DoubleValue();
-  if (fd < 0 || fd > 0x7fffffff || fd != static_cast<int>(fd)) return Napi::Boolean::New(env, false);
-  return Napi::Boolean::New(env, fcntl(static_cast<int>(fd), F_GETFD) >= 0);
+  if (info.Length() < 1) throw Napi::TypeError::New(env, "fd must be a number");
+  int fd = static_cast<int>(IntegerArg(env, info[0], "fd", 0, INT32_MAX));
+  return Napi::Boolean::New(env, fcntl(fd, F_GETFD) >= 0);
 }
 
 Napi::Value PidfdAvailable(const Napi::CallbackInfo& info) {
@@ -477,10 +572,11 @@ Napi::Value CloseRangeAvailable(const Napi::CallbackInfo& info) {
 
 Napi::Value StrError(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "errno must be a number");
+  if (info.Length() < 1) throw Napi::TypeError::New(env, "errno must be a number");
+  int err = static_cast<int>(IntegerArg(env, info[0], "errno", 0, INT32_MAX));
   char buf[256];
   // The GNU strerror_r returns the text (maybe a static string), thread-safe unlike strerror.
-  const char* text = strerror_r(info[0].As<Napi::Number>().Int32Value(), buf, sizeof buf);
+  const char* text = strerror_r(err, buf, sizeof buf);
   return Napi::String::New(env, text);
 }
 

@@ -1,15 +1,15 @@
 /*
- * A complete upper bound for fd numbers, for the seal fallbacks that have to
- * visit numbers rather than list open fds. Parent side: runs before vfork,
- * so it may read files and map memory.
+ * The fd table size of the calling process, parent side: for programs that
+ * scan their own fds (fdaudit-fdlist) and for the variants that plan from
+ * the parent's fds. The launcher's own seal measures in the child instead
+ * (fda_child_fd_bound, child.c), where the table is frozen.
  *
- * The soft RLIMIT_NOFILE is no bound: an fd opened at 19999 stays open after
- * the limit is lowered to 1024 (flaw F3 is trusting it). What bounds every
- * open fd is the size of the fd table (fdt->max_fds). Fds opened by other
- * threads after we measured it are below the soft limit at the time they are
- * opened, which is at most the hard limit, which only a CAP_SYS_RESOURCE
- * holder can raise (the child re-reads its own hard limit to cover that).
- * Hence bound = max(table size, hard limit).
+ * No RLIMIT_NOFILE bounds the fds: an fd opened at 19999 stays open after
+ * the soft limit is lowered to 1024 (flaw F3 is trusting it), and the hard
+ * limit is whatever an administrator set (Docker gives containers
+ * 1073741816): sweeping to it costs seconds. What bounds every open fd is
+ * the size of the fd table (fdt->max_fds), which the kernel grows only as
+ * far as the highest fd needs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,20 +17,12 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "child.h"
 #include "sys.h"
-
-static unsigned int hard_limit(void) {
-  struct rlimit rl;
-  if (fda_sys_nofile(NULL, &rl) != 0) return 0;
-  if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > UINT_MAX) return UINT_MAX;
-  return (unsigned int)rl.rlim_max;
-}
 
 /* Reads a small proc file into buf (NUL-terminated). -1 if it cannot be read. */
 static ssize_t read_small_file(const char *path, char *buf, size_t len) {
@@ -120,11 +112,10 @@ unsigned int fda_fd_table_size_by_select(void) {
 
 /*
  * Last resort when neither /proc nor select(2) can tell the table size: no fd
- * can be numbered at or above fs.nr_open, the kernel's cap on the table (and
- * on the hard limit). It is read once from /proc/sys/fs/nr_open while /proc
- * is there and cached; without /proc at all we assume the default nr_open,
- * 1 << 20. Assumption: an administrator who raised nr_open also left /proc
- * (or select) available to this process.
+ * can be numbered at or above fs.nr_open, the kernel's cap on the table. It
+ * is read once from /proc/sys/fs/nr_open and cached, whether the read worked
+ * or not (then the default, 1 << 20, is assumed). Assumption: an
+ * administrator who raised nr_open also left /proc or select available.
  */
 static _Atomic unsigned int nr_open_cache;
 
@@ -133,16 +124,9 @@ unsigned int fda_fd_nr_open(void) {
   if (v) return v;
   char buf[64];
   if (read_small_file("/proc/sys/fs/nr_open", buf, sizeof buf) > 0) v = parse_uint(buf);
-  if (v) {
-    atomic_store_explicit(&nr_open_cache, v, memory_order_relaxed);
-    return v;
-  }
-  return 1U << 20;
-}
-
-unsigned int fda_fd_bound_guess(void) {
-  unsigned int n = fda_fd_nr_open(), h = hard_limit();
-  return n > h ? n : h;
+  if (!v) v = 1U << 20;
+  atomic_store_explicit(&nr_open_cache, v, memory_order_relaxed);
+  return v;
 }
 
 unsigned int fda_fd_bound(int *exact) {
@@ -150,10 +134,8 @@ unsigned int fda_fd_bound(int *exact) {
   if (!table) table = fda_fd_table_size_by_select();
   if (!table) {
     *exact = 0;
-    return fda_fd_bound_guess();
+    return fda_fd_nr_open();
   }
-  (void)fda_fd_nr_open(); /* warm the cache while /proc is likely there */
   *exact = 1;
-  unsigned int h = hard_limit();
-  return table > h ? table : h;
+  return table;
 }

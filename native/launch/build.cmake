@@ -44,4 +44,9 @@ if(FDA_HAVE_SANITIZERS)
   add_dependencies(fdaudit-launch-test-san fdaudit-fdlist)
 endif()
 
+# Test-only fault injector: kills the process that makes a chosen syscall
+# (seccomp), so the tests can make a launched child die before execve.
+add_executable(fdaudit-fault ${CMAKE_CURRENT_LIST_DIR}/fault.c)
+target_compile_options(fdaudit-fault PRIVATE ${FDA_WARNINGS})
+
 endif() # FDA_TESTS

@@ -9,20 +9,26 @@
  * Two regions, two contracts:
  *
  *   PARENT side (fda_child_prepare, fda_child_release, fda_signals_block_all,
- *   fda_signals_restore, fda_child_collect, fda_fd_bound*): ordinary code, may
- *   allocate, runs before the child exists or after it has exec'd or exited.
+ *   fda_signals_restore, fda_child_collect, fda_fd_bound, fda_fd_nr_open):
+ *   ordinary code, may allocate, runs before the child exists or after it
+ *   has exec'd or exited.
  *
- *   CHILD side (every fda_child_* step below and the fda_seal_* strategies):
- *   runs between vfork and execve on memory shared with the parent. Only
- *   async-signal-safe system calls; no malloc, no stdio, no locks, no writes
- *   to anything but the scratch that fda_child_prepare set up and the report.
- *   They never return to the function that called vfork.
+ *   CHILD side (every fda_child_* step below, fda_child_fd_bound and the
+ *   fda_seal_* strategies): runs between vfork and execve on memory shared
+ *   with the parent. Only raw system calls (sys.h); no malloc, no stdio, no
+ *   locks, no cancellable libc wrappers, no writes to anything but the
+ *   scratch that fda_child_prepare set up and the report. They never return
+ *   to the function that called vfork.
  *
- * Step convention: a step returns 0 on success; on failure it records
- * {err, step} in c->report (fda_child_fail) and returns -1. The caller then
- * calls fda_child_exit(), which is _exit(127). The parent reads the report
- * after the child has exec'd (vfork: when vfork returns; fork: when the
- * close-on-exec pipe or the exit says so) and reaps the child on failure.
+ * Step convention: a step first records itself in c->report->stage, so a
+ * child that dies inside it (a signal, a seccomp kill, the OOM killer) is
+ * reported with the step it was in. It returns 0 on success; on failure it
+ * records {err, step} in c->report (fda_child_fail) and returns -1. The
+ * caller then calls fda_child_exit(), which is exit_group(127). The parent
+ * reads the report after the child has exec'd or gone (vfork: when vfork
+ * returns; fork: when the close-on-exec pipe says so) and reaps the child on
+ * failure: a report with no error whose stage is not execve is a child that
+ * died before execve.
  */
 #ifndef FDAUDIT_LAUNCH_CHILD_H
 #define FDAUDIT_LAUNCH_CHILD_H
@@ -50,6 +56,8 @@ struct fda_child_report {
   volatile int step;     /* enum fda_step */
   volatile int strategy; /* enum fda_strategy that sealed the fds (NONE if seal == 0) */
   volatile int unshare;  /* enum fda_unshare: how a child started on the parent's fd table left it */
+  volatile int stage;    /* enum fda_step the child is in; EXECVE once it calls execve (VFORK: none begun) */
+  volatile unsigned int bound; /* the poll/loop seal's bound (fda_child_fd_bound), 0 if none ran */
 };
 
 /* How a child that started sharing the parent's fd table (fda_child.files_shared) got a table of its own. */
@@ -60,15 +68,17 @@ enum fda_unshare {
   FDA_UNSHARE_REFUSED    /* both were refused: the child touched nothing and exited */
 };
 
-/* poll() is asked about at most this many numbers at once (and never more than the soft limit). */
+/* poll() is asked about at most this many numbers at once (fewer if the soft limit is lower: EINVAL). */
 #define FDA_POLL_BATCH 1024
-/* getdents64 buffer for the /proc/self/fd walk. */
+/* getdents64 buffer for the /proc/self/fd walk; also holds /proc/self/status. */
 #define FDA_DIRBUF_SIZE 8192
+/* fda_child_fd_bound probes tables up to this size with select(2); larger ones are read from /proc. */
+#define FDA_SELECT_BITS (1U << 17)
 
 /*
  * Everything the child needs, prepared by the parent. The child writes only
- * to `moved`, `pollbuf`, `dirbuf` and `*report`: never into the plan, whose
- * arrays belong to the caller (flaw F7).
+ * to `moved`, `pollbuf`, `dirbuf`, `selbits` and `*report`: never into the
+ * plan, whose arrays belong to the caller (flaw F7).
  */
 struct fda_child {
   const struct fda_plan *plan;
@@ -77,12 +87,19 @@ struct fda_child {
   int *moved;               /* [plan->nstdio]: pass-1 copy of stdio[i], or -1 if not moved */
   int *keep;                /* sorted, duplicate-free copy of plan->keep (all >= nstdio) */
   int nkeep;
-  unsigned int fd_bound;    /* every fd open in the child is below this (fda_fd_bound*) */
-  int fd_bound_exact;       /* 1: fd_bound was measured (FDSize/select); 0: the nr_open guess */
+  unsigned int nr_open;     /* fs.nr_open as the parent read it (fda_fd_nr_open): the bound of last resort */
   int files_shared;         /* 1: started with CLONE_FILES; fda_child_unshare_files must run first */
   unsigned int unshare_from; /* every fd the plan reads (sources, keep) and every slot is below this */
+  /*
+   * With CLONE_PIDFD and CLONE_FILES the kernel puts the pidfd into the table
+   * the child shares, at the lowest free number, before the child runs, and
+   * writes its number here. It was not open when the plan was made, so the
+   * child treats that number as not open. NULL when there is none.
+   */
+  const volatile int *foreign_fd;
   struct pollfd *pollbuf;   /* [FDA_POLL_BATCH] */
   char *dirbuf;             /* [FDA_DIRBUF_SIZE], 8-byte aligned */
+  unsigned long *selbits;   /* [FDA_SELECT_BITS / bits per long]; the child zeroes what it uses */
 
   void *block_;             /* one allocation holding the scratch; fda_child_release frees it */
 };
@@ -92,8 +109,9 @@ struct fda_child {
 /*
  * Fills *c for `plan`: validates the plan's shape (EINVAL: negative counts,
  * keep below nstdio, unknown strategy), copies and sorts keep, allocates the
- * scratch, and computes fd_bound when the chosen strategy may need it.
- * report is zeroed. Returns 0, or -1 with errno set (nothing left allocated).
+ * scratch. It measures nothing: the child measures its own fd table.
+ * report is reset (stage VFORK). Returns 0, or -1 with errno set (nothing
+ * left allocated).
  */
 int fda_child_prepare(struct fda_child *c, const struct fda_plan *plan, struct fda_child_report *report);
 void fda_child_release(struct fda_child *c);
@@ -108,9 +126,13 @@ void fda_signals_block_all(sigset_t *old);
 void fda_signals_restore(const sigset_t *old);
 
 /*
- * After the child has exec'd or died: when the report holds an error, reaps
- * `pid` (waitpid on that pid only, EINTR-safe), fills result->{err,step} and
- * returns -1; otherwise fills result->{pid,strategy} and returns 0.
+ * After the child has exec'd or gone: when the report holds an error, or
+ * shows a child that never reached execve (killed in the step of
+ * report->stage), reaps `pid` (waitpid on that pid only, __WALL, EINTR-safe),
+ * fills result->{err,step,signal} and returns -1; otherwise fills
+ * result->{pid,strategy} and returns 0. A killed child's signal is lost only
+ * when this process ignores SIGCHLD and the child was started with exit
+ * signal SIGCHLD (the kernel reaps it at once): then err is ECHILD.
  */
 int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *result);
 
@@ -122,18 +144,17 @@ int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *r
 int fda_child_finish(struct fda_child *c, pid_t pid, int start_err, int start_step, struct fda_result *result);
 
 /*
- * A complete exclusive upper bound for fd numbers in this process and in any
- * child forked from it now, not trusting the soft RLIMIT_NOFILE:
- * max(fd table size, hard limit). The table size comes from /proc/self/status
- * FDSize, or without /proc from select(2) probing; *exact is 1 then. If both
- * are refused, the last resort is the kernel's nr_open (see fda_fd_bound_guess)
- * and *exact is 0. Parent side only (reads files, maps memory).
+ * The size of this process's fd table (every open fd is below it), not
+ * trusting any RLIMIT_NOFILE: /proc/self/status FDSize, or without /proc
+ * select(2) probing; *exact is 1 then. If both are refused, fs.nr_open
+ * (fda_fd_nr_open) and *exact is 0. Exact for a process that is alone in
+ * its table (fdaudit-fdlist); other threads may grow the table afterwards,
+ * which is why the launcher's child measures its own (fda_child_fd_bound).
+ * Parent side only (reads files, maps memory).
  */
 unsigned int fda_fd_bound(int *exact);
-/* fs.nr_open (cached after the first read), or 1 << 20 without /proc: no fd number reaches it. */
+/* fs.nr_open (read once, cached), or 1 << 20 when it cannot be read: no fd number reaches it. */
 unsigned int fda_fd_nr_open(void);
-/* The last resort alone: max(nr_open, hard limit). Cheap after the first call. */
-unsigned int fda_fd_bound_guess(void);
 /* The fd table size measured with select(2) alone (0 if select is refused). For tests. */
 unsigned int fda_fd_table_size_by_select(void);
 
@@ -141,8 +162,21 @@ unsigned int fda_fd_table_size_by_select(void);
 
 /* Records {err, step} in c->report and returns -1 (for `return fda_child_fail(...)`). */
 int fda_child_fail(struct fda_child *c, int err, int step);
-/* _exit(127). Never returns. */
+/* exit_group(127). Never returns. */
 void fda_child_exit(struct fda_child *c) __attribute__((noreturn));
+
+/*
+ * The child's own fd table size, measured in the child: every fd it has is
+ * below the result. After vfork (or the unshare of a shared table) the table
+ * is the child's alone and no other thread can open anything in it, so the
+ * figure is exact, and the kernel sized the copy for the highest open fd
+ * (dup_fd), not for the parent's table or any limit. select(2) probing
+ * (the kernel clamps nfds to the table size and answers EBADF only for a
+ * closed number inside it) up to FDA_SELECT_BITS, else FDSize from
+ * /proc/self/status; *exact is 1. If both are refused: c->nr_open, *exact 0.
+ * Never reads RLIMIT_NOFILE. Child side.
+ */
+unsigned int fda_child_fd_bound(struct fda_child *c, int *exact);
 
 /*
  * Only when c->files_shared: the child was started on the parent's own fd
@@ -169,21 +203,28 @@ int fda_child_unshare_files(struct fda_child *c);
 int fda_child_reset_signals(struct fda_child *c);
 
 /*
- * Fd plan, pass 1: every source stdio[i] >= 0 that is below nstdio (a later
- * dup2 could overwrite it before it is used, or it sits in its own slot where
- * dup2 onto itself would keep its CLOEXEC flag) is copied with
- * F_DUPFD_CLOEXEC to a number >= nstdio, into c->moved[i] (-1: not moved).
- * Never plain dup(), which may return a low slot (flaw F1). The copies are
- * CLOEXEC, and the seal closes them anyway. Fails with step FCNTL (EBADF:
- * the source is not open).
+ * Fd plan, pass 1: every source stdio[i] >= 0 that is below nstdio and whose
+ * own slot gets something else (stdio[src] != src: a later dup2 or close
+ * would take it before it is used) is copied with F_DUPFD_CLOEXEC to a
+ * number >= nstdio, into c->moved[i] (-1: not moved); a source used by
+ * several slots is copied once. A source that sits in its own slot
+ * (stdio[src] == src) is read in place: an identity plan needs no free fd
+ * number. Never plain dup(), which may return a low slot (flaw F1). The
+ * copies are CLOEXEC, and the seal closes them anyway. When no number is
+ * free (EMFILE: every number up to the soft limit is open) and the plan
+ * seals, one fd that the seal would close anyway (not a source, not kept)
+ * is closed first to make room; without a seal, or with nothing to spare,
+ * it fails. Fails with step FCNTL (EBADF: the source is not open; EMFILE).
  */
 int fda_child_move_sources(struct fda_child *c);
 
 /*
  * Fd plan, pass 2: for each slot i in order, dup2(source, i) where source is
  * c->moved[i] if set, else stdio[i] (then >= nstdio, never i itself, so dup2
- * always clears CLOEXEC on the slot); slot -1 is closed, and closing a slot
- * that is not open is not an error (flaw F2). Fails with step DUP2.
+ * always clears CLOEXEC on the slot); a source already in its slot
+ * (stdio[i] == i) only loses FD_CLOEXEC (step FCNTL, EBADF if not open);
+ * slot -1 is closed, and closing a slot that is not open is not an error
+ * (flaw F2). Fails with step DUP2.
  */
 int fda_child_place_slots(struct fda_child *c);
 
@@ -196,8 +237,8 @@ int fda_child_clear_keep_cloexec(struct fda_child *c);
 /*
  * Closes every fd that is neither a slot below nstdio nor a keep fd, with
  * plan->strategy (AUTO: close_range; when the kernel refuses it (ENOSYS,
- * EPERM, EINVAL), poll over fd_bound; when poll is refused, the close loop
- * over fd_bound if that bound is measured and moderate, else the
+ * EPERM, EINVAL), poll below fda_child_fd_bound; when poll is refused, the
+ * close loop below that bound if it is measured and moderate, else the
  * /proc/self/fd walk and then the loop). Each fallback is complete on its
  * own and the loop cannot be refused, so AUTO never seals partly. A forced
  * strategy does not fall back: its failure fails the launch. Writes
@@ -213,8 +254,14 @@ int fda_child_seal(struct fda_child *c);
  */
 int fda_seal_close_range(struct fda_child *c); /* close_range over the gaps between kept fds */
 int fda_seal_proc(struct fda_child *c);        /* getdents64 walk of /proc/self/fd */
-int fda_seal_poll(struct fda_child *c);        /* poll() below fd_bound; close the open ones */
-int fda_seal_loop(struct fda_child *c);        /* close() every number below fd_bound */
+/*
+ * poll() below fda_child_fd_bound, closing the open ones. poll answers
+ * POLLNVAL for an open O_PATH fd as for a closed number (fdget skips
+ * FMODE_PATH files), so every POLLNVAL number is confirmed with
+ * fcntl(F_GETFD), which sees every open fd, before it is left alone.
+ */
+int fda_seal_poll(struct fda_child *c);
+int fda_seal_loop(struct fda_child *c);        /* close() every number below fda_child_fd_bound */
 
 /*
  * RLIMIT_NOFILE per plan->rlimit_mode. FD_SETSIZE: soft = FD_SETSIZE only
@@ -233,7 +280,7 @@ int fda_child_setpgid(struct fda_child *c);
 /* Installs plan->child_mask (raw rt_sigprocmask). Last step before execve. Step SIGPROCMASK. */
 int fda_child_set_mask(struct fda_child *c);
 
-/* execve(plan->file, argv, envp); on failure reports step EXECVE and _exit(127). */
+/* execve(plan->file, argv, envp); on failure reports step EXECVE and exits 127. */
 void fda_child_exec(struct fda_child *c) __attribute__((noreturn));
 
 /*

@@ -71,21 +71,39 @@ struct fda_plan {
   sigset_t child_mask;       /* installed just before execve */
   sigset_t child_ignore;     /* set to SIG_IGN in the child; all others SIG_DFL */
   int setpgid;               /* 1: setpgid(0, 0) in the child (LaunchOptions.processGroup) */
+  int want_pidfd;            /* 1: also hand back a pidfd for the child (fda_spawn only; -1 where it cannot) */
 };
 
 struct fda_result {
   pid_t pid;                 /* > 0 once the child exists, even if it failed */
-  int err;                   /* 0 or errno of the failing step */
-  int step;                  /* enum fda_step */
+  int err;                   /* 0 or errno of the failing step; 0 too when the child was killed (see signal) */
+  int step;                  /* enum fda_step: the failing step, or the one the child was in when it died */
   int strategy;              /* enum fda_strategy that sealed the child */
+  int signal;                /* the signal that killed the child before execve, else 0 */
+  int pidfd;                 /* with plan->want_pidfd: a CLOEXEC pidfd of the running child, else -1; the caller closes it */
+  unsigned int fd_bound;     /* numbers the poll/loop seal visited: every fd the child had was below it (0: none) */
 };
 
 /*
  * Starts the child. Returns 0 when execve succeeded (result->pid is running),
- * -1 otherwise with result->err/step set; a child that was created but failed
- * before execve has already been reaped (result->pid is then informational).
+ * -1 otherwise with result->err/step set, or, for a child that died before
+ * execve (a signal: a seccomp kill, the OOM killer), result->signal and the
+ * step it was in. A child that was created but failed has already been
+ * reaped (result->pid is then informational): no pid of a program that never
+ * ran is handed back as launched.
  */
 typedef int (*fda_spawn_fn)(const struct fda_plan *plan, struct fda_result *result);
+
+/* A result with nothing in it yet (no pid, no error, no pidfd). */
+static inline void fda_result_init(struct fda_result *r) {
+  r->pid = 0;
+  r->err = 0;
+  r->step = FDA_STEP_NONE;
+  r->strategy = FDA_CLOSE_NONE;
+  r->signal = 0;
+  r->pidfd = -1;
+  r->fd_bound = 0;
+}
 
 int fda_spawn(const struct fda_plan *plan, struct fda_result *result);
 

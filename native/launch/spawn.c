@@ -22,9 +22,9 @@ static int cmp_int(const void *a, const void *b) {
 /*
  * Whether close_range works in this process, asked once on a range that
  * closes nothing. Only "works" is remembered: a seccomp filter installed
- * later can start refusing it, and then the child falls back with the
- * nr_open guess as its bound, complete though slower; a refusal is never
- * lifted, so asking again costs only the refused.
+ * later can start refusing it, and then the child falls back, measuring its
+ * own table as always; a refusal is never lifted, so asking again costs only
+ * the refused.
  */
 static _Atomic int close_range_ok;
 
@@ -54,15 +54,21 @@ int fda_child_prepare(struct fda_child *c, const struct fda_plan *plan, struct f
     errno = EINVAL;
     return -1;
   }
-  /* One block: pollfds, the dirent buffer, then the int arrays (all suitably aligned). */
+  /*
+   * One block: pollfds, the dirent buffer, the select bits, then the int
+   * arrays (all suitably aligned). Nothing is cleared here: the child zeroes
+   * only as many select words as its table needs.
+   */
   size_t poll_len = sizeof(struct pollfd) * FDA_POLL_BATCH;
-  size_t len = poll_len + FDA_DIRBUF_SIZE + sizeof(int) * ((size_t)plan->nstdio + (size_t)plan->nkeep + 1);
+  size_t sel_len = FDA_SELECT_BITS / 8;
+  size_t len = poll_len + FDA_DIRBUF_SIZE + sel_len + sizeof(int) * ((size_t)plan->nstdio + (size_t)plan->nkeep + 1);
   char *block = malloc(len);
   if (!block) return -1;
   c->block_ = block;
   c->pollbuf = (struct pollfd *)(void *)block;
   c->dirbuf = block + poll_len;
-  c->moved = (int *)(void *)(block + poll_len + FDA_DIRBUF_SIZE);
+  c->selbits = (unsigned long *)(void *)(block + poll_len + FDA_DIRBUF_SIZE);
+  c->moved = (int *)(void *)(block + poll_len + FDA_DIRBUF_SIZE + sel_len);
   c->keep = c->moved + plan->nstdio;
   for (int i = 0; i < plan->nstdio; i++) c->moved[i] = -1;
 
@@ -80,20 +86,18 @@ int fda_child_prepare(struct fda_child *c, const struct fda_plan *plan, struct f
   report->step = FDA_STEP_NONE;
   report->strategy = FDA_CLOSE_NONE;
   report->unshare = FDA_UNSHARE_NONE;
+  report->stage = FDA_STEP_VFORK;
+  report->bound = 0;
 
   /*
-   * Only the number-walking strategies need a bound, and measuring it reads
-   * /proc or probes with select. Under AUTO, ask the running kernel whether
-   * close_range works (on a range that closes nothing); if it does, the
-   * child will almost surely not fall back, and the cheap guess suffices
-   * to stay complete if it does.
+   * The number-walking strategies measure the child's own table in the
+   * child (fda_child_fd_bound); nr_open is only their last resort, read
+   * once per process (cached) where they may run.
    */
-  c->fd_bound = fda_fd_nr_open(); /* the child raises it to its own hard limit (child_bound) */
-  c->fd_bound_exact = 0;
+  c->nr_open = 0;
   if (plan->seal) {
-    int need = plan->strategy == FDA_CLOSE_POLL || plan->strategy == FDA_CLOSE_LOOP;
-    if (plan->strategy == FDA_CLOSE_AUTO && !close_range_works()) need = 1;
-    if (need) c->fd_bound = fda_fd_bound(&c->fd_bound_exact);
+    int walks = plan->strategy == FDA_CLOSE_POLL || plan->strategy == FDA_CLOSE_LOOP;
+    if (walks || (plan->strategy == FDA_CLOSE_AUTO && !close_range_works())) c->nr_open = fda_fd_nr_open();
   }
   return 0;
 }
@@ -113,19 +117,43 @@ void fda_signals_restore(const sigset_t *old) {
   fda_sys_sigmask(SIG_SETMASK, old, NULL);
 }
 
+#ifndef __WALL
+#define __WALL 0x40000000
+#endif
+
 int fda_child_collect(const struct fda_child *c, pid_t pid, struct fda_result *result) {
   result->pid = pid;
   result->strategy = c->report->strategy;
-  if (c->report->err == 0) {
+  result->fd_bound = c->report->bound;
+  result->signal = 0;
+  int err = c->report->err;
+  /*
+   * The child only calls execve after recording that stage, and the parent
+   * only runs on (vfork) or reads this (fork: pipe EOF) once the child has
+   * exec'd or gone. So no error and a stage before execve means it was
+   * killed in that stage: never a launched program.
+   */
+  if (err == 0 && c->report->stage == FDA_STEP_EXECVE) {
     result->err = 0;
     result->step = FDA_STEP_NONE;
     return 0;
   }
-  result->err = c->report->err;
-  result->step = c->report->step;
-  /* The child has _exit(127)ed or is about to: reap exactly it, so no zombie is left (F4). */
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  result->step = err ? c->report->step : c->report->stage;
+  /*
+   * Reap exactly this child, so no zombie is left (F4). __WALL: the core
+   * starts its child with no exit signal (spawn.c), which the kernel counts
+   * as a clone child.
+   */
+  int st = 0;
+  pid_t r;
+  do r = waitpid(pid, &st, __WALL);
+  while (r < 0 && errno == EINTR);
+  if (err == 0) {
+    if (r == pid && WIFSIGNALED(st)) result->signal = WTERMSIG(st);
+    /* Gone without a report nor a signal (cannot happen), or reaped by the kernel (SIGCHLD ignored). */
+    else err = r == pid ? EIO : ECHILD;
   }
+  result->err = err;
   return -1;
 }
 
@@ -145,8 +173,9 @@ int fda_child_finish(struct fda_child *c, pid_t pid, int start_err, int start_st
 /*
  * The child starts on the parent's fd table (CLONE_FILES) only where
  * close_range works, so fda_child_unshare_files can hand it a copy of just
- * the fds below unshare_from. Set once a child reports that UNSHARE or
- * clone itself was refused: from then on every launch uses plain vfork.
+ * the fds below unshare_from. Set once a child reports that UNSHARE was
+ * refused, or clone with CLONE_FILES was: from then on every launch copies
+ * the table as vfork does.
  */
 static _Atomic int share_files_refused;
 
@@ -168,27 +197,77 @@ static unsigned int unshare_bound(const struct fda_plan *plan, const struct fda_
 
 /*
  * The child's stack under clone: a region of this thread's own stack, in the
- * frame of fda_spawn_shared, which stays put until the child has exec'd or
+ * frame of start_child, which stays put until the child has exec'd or
  * exited (CLONE_VFORK). The steps need a few hundred bytes; the rest is
  * headroom for the sanitizer build.
  */
 #define FDA_CHILD_STACK 32768
 
-static int files_child(void *arg) {
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+static int child_entry(void *arg) {
   fda_child_main(arg);
 }
 
-/* clone(CLONE_VM | CLONE_VFORK | CLONE_FILES): vfork that shares the fd table until the child unshares it. */
-static pid_t clone_sharing_files(struct fda_child *c) {
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/*
+ * The child's frames poison their redzones in shadow memory it shares with
+ * us (CLONE_VM); a child that exec'd or was killed mid-step never returns to
+ * clear them, and the next child on the same stack would trip over them.
+ */
+#define FDA_CHILD_STACK_DONE(stack) __asan_unpoison_memory_region((stack), sizeof(stack))
+#else
+#define FDA_CHILD_STACK_DONE(stack) ((void)0)
+#endif
+
+/*
+ * vfork as a clone: CLONE_VM | CLONE_VFORK on a stack of our own, plus
+ *  - CLONE_FILES when the child is to start on the parent's fd table;
+ *  - CLONE_PIDFD when a pidfd is wanted: the kernel hands it over with the
+ *    pid, so there is no window in which the pid could be reaped and reused
+ *    before a pidfd_open; a kernel before 5.2 ignores the flag and *pidfd
+ *    stays -1;
+ *  - no exit signal: a child that dies before execve stays a zombie for
+ *    fda_child_collect even when this process ignores SIGCHLD (the kernel
+ *    reaps at once only children whose exit signal is SIGCHLD), and does
+ *    not wake the event loop's SIGCHLD handler. execve makes the exit
+ *    signal SIGCHLD again, so the program ends like any child.
+ * A full table (EMFILE) or a kernel that refuses the flag: again without a pidfd.
+ */
+static pid_t start_child(struct fda_child *c, int share_files, int want_pidfd, int *pidfd) {
   _Alignas(16) char stack[FDA_CHILD_STACK];
+  int flags = CLONE_VM | CLONE_VFORK | (share_files ? CLONE_FILES : 0);
+  *pidfd = -1;
+  /* With a shared table the pidfd lands in it before the child runs: the child must know its number. */
+  c->foreign_fd = share_files && want_pidfd ? pidfd : NULL;
   /* Only the child writes the stack; the stack grows down on every architecture this builds for. */
-  return clone(files_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, c);
+  pid_t pid = want_pidfd ? clone(child_entry, stack + sizeof stack, flags | CLONE_PIDFD, c, pidfd) : -1;
+  if (pid < 0) {
+    *pidfd = -1;
+    c->foreign_fd = NULL;
+    pid = clone(child_entry, stack + sizeof stack, flags, c);
+  }
+  FDA_CHILD_STACK_DONE(stack);
+  return pid;
+}
+
+static void reset_report(struct fda_child_report *r) {
+  r->err = 0;
+  r->step = FDA_STEP_NONE;
+  r->strategy = FDA_CLOSE_NONE;
+  r->unshare = FDA_UNSHARE_NONE;
+  r->stage = FDA_STEP_VFORK;
+  r->bound = 0;
 }
 
 int fda_spawn(const struct fda_plan *plan, struct fda_result *result) {
   struct fda_child_report report;
   struct fda_child c;
   memset(result, 0, sizeof *result);
+  result->pidfd = -1;
   if (fda_child_prepare(&c, plan, &report) != 0) {
     result->err = errno;
     result->step = FDA_STEP_VFORK;
@@ -204,36 +283,41 @@ int fda_spawn(const struct fda_plan *plan, struct fda_result *result) {
    */
   sigset_t old;
   fda_signals_block_all(&old);
-  pid_t pid;
-  int spawn_err;
+  int pidfd = -1;
+  pid_t pid = -1;
+  int spawn_err = 0;
   if (c.files_shared) {
-    pid = clone_sharing_files(&c);
+    pid = start_child(&c, 1, plan->want_pidfd, &pidfd);
     spawn_err = errno;
-    if (pid < 0 || report.unshare != FDA_UNSHARE_RANGE) {
-      /* clone refused, or the child had to copy the whole table: vfork from now on. */
+    if (pid < 0 || report.unshare == FDA_UNSHARE_FULL || report.unshare == FDA_UNSHARE_REFUSED) {
+      /* clone refused, or the child had to copy the whole table: copy as vfork does from now on. */
       atomic_store_explicit(&share_files_refused, 1, memory_order_relaxed);
     }
     if (pid > 0 && report.unshare == FDA_UNSHARE_REFUSED) {
-      /* It touched nothing and exited: reap it and start over with vfork. */
-      while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+      /* It touched nothing and exited: reap it and start over with a copied table. */
+      while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
       }
+      if (pidfd >= 0) close(pidfd);
       pid = -1;
     }
     if (pid < 0) {
       c.files_shared = 0;
-      report.err = 0;
-      report.step = FDA_STEP_NONE;
-      report.strategy = FDA_CLOSE_NONE;
-      report.unshare = FDA_UNSHARE_NONE;
+      reset_report(&report);
     }
-  } else {
-    pid = -1;
   }
   if (!c.files_shared) {
+    pid = start_child(&c, 0, plan->want_pidfd, &pidfd);
+    spawn_err = errno;
+  }
+  if (pid < 0) {
+    /* clone itself refused (a sandbox that allows only fork/vfork): plain vfork, no pidfd. */
     pid = vfork();
     if (pid == 0) fda_child_main(&c);
     spawn_err = errno;
   }
   fda_signals_restore(&old);
-  return fda_child_finish(&c, pid, spawn_err, FDA_STEP_VFORK, result);
+  int rc = fda_child_finish(&c, pid, spawn_err, FDA_STEP_VFORK, result);
+  if (rc == 0) result->pidfd = pidfd;
+  else if (pidfd >= 0) close(pidfd);
+  return rc;
 }

@@ -33,7 +33,7 @@
 
 static int passed, failed;
 /* What the running kernel (or the seccomp personality around this driver) allows. */
-static int cr_ok, proc_ok, poll_ok;
+static int cr_ok, proc_ok, poll_ok, select_ok;
 static char fdlist[PATH_MAX];
 static char outpath[PATH_MAX];
 extern char **environ;
@@ -117,17 +117,20 @@ static long parse_num(const char *json, const char *key) {
   return p ? strtol(p + strlen(pat), NULL, 10) : -1;
 }
 
-/* Runs fdaudit-fdlist under `p` (file/argv replaced) and parses what it saw. */
-static int launch_fdlist(struct fda_plan *p, struct seen *s, struct fda_result *r) {
-  char *argv[] = {fdlist, outpath, NULL};
+/* Runs fdaudit-fdlist under `p` (file/argv replaced), writing to `out`; its exit code, -1 if not launched. */
+static int run_fdlist(struct fda_plan *p, const char *out, struct fda_result *r) {
+  char *argv[] = {fdlist, (char *)out, NULL};
   p->file = fdlist;
   p->argv = argv;
-  unlink(outpath);
-  if (fda_spawn(p, r) != 0) return -1;
-  int code = wait_exit(r->pid);
+  int rc = fda_spawn(p, r);
   p->argv = NULL;
-  if (code != 0) return -2;
-  FILE *f = fopen(outpath, "r");
+  if (rc != 0) return -1;
+  return wait_exit(r->pid);
+}
+
+/* Parses what fdaudit-fdlist wrote to `path`. */
+static int read_seen(const char *path, struct seen *s) {
+  FILE *f = fopen(path, "r");
   if (!f) return -3;
   static char buf[1 << 20];
   size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -147,6 +150,15 @@ static int launch_fdlist(struct fda_plan *p, struct seen *s, struct fda_result *
   s->ignored = parse_sigs(buf, "ignored");
   s->handled = parse_sigs(buf, "handled");
   return 0;
+}
+
+/* Runs fdaudit-fdlist under `p` (file/argv replaced) and parses what it saw. */
+static int launch_fdlist(struct fda_plan *p, struct seen *s, struct fda_result *r) {
+  unlink(outpath);
+  int code = run_fdlist(p, outpath, r);
+  if (code == -1) return -1;
+  if (code != 0) return -2;
+  return read_seen(outpath, s);
 }
 
 static int saw(const struct seen *s, int fd) {
@@ -199,6 +211,10 @@ static void test_sealing(void) {
   int low = dup(base);
   int high = dup2(base, 1500);
   int top = -1;
+  /* An O_PATH fd, not CLOEXEC: poll() calls it POLLNVAL as if it were closed; fcntl sees it. */
+  int path_fd = open("/", O_PATH);
+  int opath = dup2(path_fd, 1600);
+  close(path_fd);
   if (old.rlim_max >= 2000) {
     /* Above the soft limit in force at launch: open near the hard limit, then lower the soft one. */
     struct rlimit raised = {old.rlim_max, old.rlim_max};
@@ -207,6 +223,9 @@ static void test_sealing(void) {
     struct rlimit lowered = {1024, old.rlim_max};
     setrlimit(RLIMIT_NOFILE, &lowered);
   }
+  struct pollfd probe = {opath, 0, 0};
+  CHECK(opath == 1600 && (!poll_ok || (poll(&probe, 1, 0) == 1 && (probe.revents & POLLNVAL))) && fcntl(opath, F_GETFD) == 0,
+        "an open O_PATH fd at 1600 is POLLNVAL to poll, open to fcntl (revents %x)", probe.revents);
   CHECK(low > 2 && high == 1500, "bait fds opened (%d, %d, %d)", low, high, top);
   int strategies[] = {FDA_CLOSE_AUTO, FDA_CLOSE_RANGE, FDA_CLOSE_PROC, FDA_CLOSE_POLL, FDA_CLOSE_LOOP};
   for (size_t i = 0; i < sizeof strategies / sizeof *strategies; i++) {
@@ -229,7 +248,7 @@ static void test_sealing(void) {
       continue;
     }
     CHECK(rc == 0, "launch with %s: rc %d err %d step %s", name, rc, r.err, fda_step_name(r.step));
-    CHECK(saw_exactly_012(&s), "%s: child sees exactly 0 1 2 (saw %d fds, e.g. %d)", name, s.nfds,
+    CHECK(saw_exactly_012(&s), "%s: child sees exactly 0 1 2, no O_PATH fd (saw %d fds, e.g. %d)", name, s.nfds,
           s.nfds > 3 ? s.fds[3] : -1);
     if (strategies[i] != FDA_CLOSE_AUTO)
       CHECK(r.strategy == strategies[i], "%s: reported %s", name, fda_strategy_name(r.strategy));
@@ -246,8 +265,8 @@ static void test_sealing(void) {
   default_plan(&p, NULL, NULL);
   p.seal = 0;
   int rc = launch_fdlist(&p, &s, &r);
-  CHECK(rc == 0 && saw(&s, low) && saw(&s, 1500) && (top < 0 || saw(&s, top)),
-        "seal off: child sees %d, 1500 and %d", low, top);
+  CHECK(rc == 0 && saw(&s, low) && saw(&s, 1500) && saw(&s, 1600) && (top < 0 || saw(&s, top)),
+        "seal off: child sees %d, 1500, the O_PATH 1600 and %d", low, top);
   CHECK(r.strategy == FDA_CLOSE_NONE, "seal off reports none");
 
   /* The fallback's bound: select(2) probing agrees with /proc's FDSize. */
@@ -260,10 +279,78 @@ static void test_sealing(void) {
   CHECK(bound >= by_select, "bound %u >= table size %u", bound, by_select);
 
   if (top >= 0) close(top);
+  close(opath);
   close(high);
   close(low);
   close(base);
   setrlimit(RLIMIT_NOFILE, &old);
+}
+
+static int highest_open_fd(void) {
+  int exact;
+  for (int fd = (int)fda_fd_bound(&exact) - 1; fd >= 0; fd--)
+    if (fcntl(fd, F_GETFD) >= 0) return fd;
+  return -1;
+}
+
+/*
+ * The number-walking seals cover the child's own fd table, which the kernel
+ * sized for its highest open fd: not the hard limit (20000 here, 1073741816
+ * in some containers), not the parent's table. Only with neither select nor
+ * /proc is the bound nr_open, the last resort.
+ */
+static void test_bound(void) {
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  int measured = select_ok || proc_ok;
+  int strategies[] = {FDA_CLOSE_POLL, FDA_CLOSE_LOOP};
+  int path_fd = open("/", O_PATH);
+  for (int round = 0; round < 2; round++) {
+    /* Round 1: an O_PATH fd at 1600 is the highest: the table, and the bound, must grow to cover it. */
+    int extra = round == 1 ? dup2(path_fd, 1600) : -1;
+    int highest = highest_open_fd();
+    for (size_t i = 0; i < 2; i++) {
+      if (strategies[i] == FDA_CLOSE_POLL && !poll_ok) continue;
+      struct fda_plan p;
+      struct fda_result r;
+      char *argv[] = {"true", NULL};
+      default_plan(&p, "/bin/true", argv);
+      p.strategy = strategies[i];
+      int rc = fda_spawn(&p, &r);
+      CHECK(rc == 0 && wait_exit(r.pid) == 0, "%s with highest fd %d: launched (rc %d)", fda_strategy_name(p.strategy),
+            highest, rc);
+      unsigned int cap = (unsigned int)(highest + 1) * 2 > 1024 ? (unsigned int)(highest + 1) * 2 : 1024;
+      if (measured)
+        CHECK(r.fd_bound > (unsigned int)highest && r.fd_bound <= cap,
+              "%s: the child swept below %u, its own table (highest fd %d; hard limit %llu not used)",
+              fda_strategy_name(p.strategy), r.fd_bound, highest, (unsigned long long)rl.rlim_max);
+      else
+        CHECK(r.fd_bound == fda_fd_nr_open(), "%s without select and /proc: nr_open bound %u (got %u)",
+              fda_strategy_name(p.strategy), fda_fd_nr_open(), r.fd_bound);
+    }
+    if (extra >= 0) close(extra);
+  }
+  close(path_fd);
+
+  /* A soft limit below the poll batch: poll refuses the batch (EINVAL) and the child halves it, without reading the limit. */
+  if (poll_ok) {
+    int base = open("/dev/null", O_RDONLY);
+    int bait_low = fcntl(base, F_DUPFD, 90), bait_high = dup2(base, 1500);
+    struct rlimit low = {100, rl.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &low);
+    struct fda_plan p;
+    struct fda_result r;
+    struct seen s;
+    default_plan(&p, NULL, NULL);
+    p.strategy = FDA_CLOSE_POLL;
+    int rc = launch_fdlist(&p, &s, &r);
+    setrlimit(RLIMIT_NOFILE, &rl);
+    CHECK(rc == 0 && r.strategy == FDA_CLOSE_POLL && saw_exactly_012(&s) && bait_low >= 90 && bait_high == 1500,
+          "poll with a soft limit of 100: batches shrink, fds at %d and 1500 closed (rc %d, %d fds)", bait_low, rc, s.nfds);
+    close(bait_low);
+    close(bait_high);
+    close(base);
+  }
 }
 
 static void test_plans(void) {
@@ -377,6 +464,274 @@ static void test_errors(void) {
 }
 
 /*
+ * Every fd number below the soft limit open in the parent: every strategy
+ * launches an identity plan ([0, 1, 2]) without needing a free number; a
+ * plan that moves sources makes room by closing an fd the seal closes
+ * anyway, and without a seal fails with EMFILE at fcntl. A pidfd cannot be
+ * had (no free number): the launch goes on without one.
+ */
+static void test_full_table(void) {
+  struct rlimit old;
+  getrlimit(RLIMIT_NOFILE, &old);
+  struct rlimit lim = {1100, old.rlim_max};
+  if (old.rlim_max < 1100) lim.rlim_cur = old.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+  int before = count_fds();
+  int base = open("/dev/null", O_RDONLY);
+  static int fillers[1100];
+  int nfill = 0;
+  for (;;) {
+    int fd = fcntl(base, F_DUPFD, 0);
+    if (fd < 0) break;
+    fillers[nfill++] = fd;
+  }
+  int full_err = errno;
+  int strategies[] = {FDA_CLOSE_AUTO, FDA_CLOSE_RANGE, FDA_CLOSE_PROC, FDA_CLOSE_POLL, FDA_CLOSE_LOOP};
+  int can[] = {1, cr_ok, proc_ok, poll_ok, 1};
+  int rcs[5], codes[5];
+  char outs[5][PATH_MAX];
+  for (int i = 0; i < 5; i++) {
+    snprintf(outs[i], sizeof outs[i], "%.4000s.full%d", outpath, i);
+    rcs[i] = codes[i] = -99;
+    if (!can[i]) continue;
+    struct fda_plan p;
+    struct fda_result r;
+    default_plan(&p, NULL, NULL);
+    p.strategy = strategies[i];
+    codes[i] = run_fdlist(&p, outs[i], &r);
+    rcs[i] = codes[i] == -1 ? r.err : 0;
+  }
+  /* A plan that moves its sources: [2, 1, 0]. */
+  int swap[3] = {2, 1, 0};
+  struct fda_plan p;
+  struct fda_result r, r_unsealed, r_pidfd;
+  const char *moved_out = outpath; /* same_file reads it */
+  default_plan(&p, NULL, NULL);
+  p.stdio = swap;
+  p.strategy = poll_ok ? FDA_CLOSE_POLL : FDA_CLOSE_LOOP;
+  int moved_code = run_fdlist(&p, moved_out, &r);
+  char *argv[] = {"true", NULL};
+  default_plan(&p, "/bin/true", argv);
+  p.stdio = swap;
+  p.seal = 0;
+  int unsealed_rc = fda_spawn(&p, &r_unsealed);
+  default_plan(&p, "/bin/true", argv);
+  p.want_pidfd = 1;
+  int pidfd_rc = fda_spawn(&p, &r_pidfd);
+  int pidfd_code = pidfd_rc == 0 ? wait_exit(r_pidfd.pid) : -1;
+  for (int i = 0; i < nfill; i++) close(fillers[i]);
+  close(base);
+  setrlimit(RLIMIT_NOFILE, &old);
+
+  CHECK(nfill > 1000 && full_err == EMFILE, "every number below the soft limit taken (%d fillers, errno %d)", nfill,
+        full_err);
+  for (int i = 0; i < 5; i++) {
+    if (!can[i]) continue;
+    struct seen s;
+    int read = read_seen(outs[i], &s);
+    CHECK(codes[i] == 0 && read == 0 && saw_exactly_012(&s), "full table, %s: launched, child sees 0 1 2 (exit %d, err %d)",
+          fda_strategy_name(strategies[i]), codes[i], rcs[i]);
+    unlink(outs[i]);
+  }
+  struct seen s;
+  CHECK(moved_code == 0 && read_seen(moved_out, &s) == 0 && saw_exactly_012(&s) && same_file(0, 2) && same_file(2, 0),
+        "full table, plan [2,1,0] sealed: room made, slots swapped (exit %d)", moved_code);
+  unlink(moved_out);
+  CHECK(unsealed_rc == -1 && r_unsealed.err == EMFILE && r_unsealed.step == FDA_STEP_FCNTL,
+        "full table, plan [2,1,0] unsealed: EMFILE at fcntl (rc %d, err %d, step %s)", unsealed_rc, r_unsealed.err,
+        fda_step_name(r_unsealed.step));
+  CHECK(pidfd_rc == 0 && pidfd_code == 0 && r_pidfd.pidfd == -1, "full table, pidfd asked: launched without one (rc %d, pidfd %d)",
+        pidfd_rc, r_pidfd.pidfd);
+  CHECK(no_children() && count_fds() == before, "full table: no zombie, fd count back to %d (%d)", before, count_fds());
+}
+
+/*
+ * Kept fds with a non-CLOEXEC stray right below and right above each: a
+ * seal that is off by one at either edge of a gap leaks one of them.
+ */
+static void test_strays_around_keep(void) {
+  struct rlimit old;
+  getrlimit(RLIMIT_NOFILE, &old);
+  struct rlimit up = {old.rlim_max < 4096 ? old.rlim_max : 4096, old.rlim_max};
+  setrlimit(RLIMIT_NOFILE, &up);
+  int base = open("/dev/null", O_RDONLY);
+  int keep[] = {4, 100, 101 + 2, 1500, 3000};
+  int nkeep = (int)(sizeof keep / sizeof keep[0]);
+  int opened[32], nopened = 0;
+  for (int i = 0; i < nkeep; i++) {
+    for (int d = -1; d <= 1; d++) {
+      int fd = keep[i] + d;
+      if (fd < 3 || fcntl(fd, F_GETFD) >= 0) continue;
+      if (dup2(base, fd) == fd) opened[nopened++] = fd;
+    }
+  }
+  int strategies[] = {FDA_CLOSE_AUTO, FDA_CLOSE_RANGE, FDA_CLOSE_PROC, FDA_CLOSE_POLL, FDA_CLOSE_LOOP};
+  int can[] = {1, cr_ok, proc_ok, poll_ok, 1};
+  for (int i = 0; i < 5; i++) {
+    if (!can[i]) continue;
+    struct fda_plan p;
+    struct fda_result r;
+    struct seen s;
+    default_plan(&p, NULL, NULL);
+    p.strategy = strategies[i];
+    p.keep = keep;
+    p.nkeep = nkeep;
+    int rc = launch_fdlist(&p, &s, &r);
+    int exact = rc == 0 && s.nfds == 3 + nkeep && saw(&s, 0) && saw(&s, 1) && saw(&s, 2);
+    for (int k = 0; k < nkeep; k++) exact = exact && saw(&s, keep[k]);
+    CHECK(exact, "%s: strays at k-1 and k+1 of every keep fd closed, keep fds crossed (rc %d, %d fds)",
+          fda_strategy_name(strategies[i]), rc, s.nfds);
+  }
+  struct fda_plan p;
+  struct fda_result r;
+  struct seen s;
+  default_plan(&p, NULL, NULL);
+  p.keep = keep;
+  p.nkeep = nkeep;
+  p.seal = 0;
+  int rc = launch_fdlist(&p, &s, &r);
+  int all = rc == 0;
+  for (int k = 0; k < nopened; k++) all = all && saw(&s, opened[k]);
+  CHECK(all && nopened >= 9, "control, seal off: every stray (%d) crosses", nopened);
+  for (int k = 0; k < nopened; k++) close(opened[k]);
+  close(base);
+  setrlimit(RLIMIT_NOFILE, &old);
+}
+
+/*
+ * Exec failure with fds 0, 1 and 2 closed in the parent: a LaunchError, no
+ * zombie, nothing left open (the pidfd the clone makes lands at 0 here, and
+ * must be closed with the failure).
+ */
+static void test_closed_stdio(void) {
+  int saved[3];
+  for (int i = 0; i < 3; i++) saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 50);
+  int before = count_fds();
+  for (int i = 0; i < 3; i++) close(i);
+  char *argv[] = {"x", NULL};
+  struct fda_plan p;
+  struct fda_result r1, r2, r3;
+  int none[3] = {-1, -1, -1};
+  default_plan(&p, "/nonexistent/program", argv);
+  p.stdio = none;
+  p.want_pidfd = 1;
+  int rc1 = fda_spawn(&p, &r1);
+  int open0 = fcntl(0, F_GETFD) >= 0;
+  default_plan(&p, "/nonexistent/program", argv); /* [0, 1, 2], none open */
+  int rc2 = fda_spawn(&p, &r2);
+  default_plan(&p, "/bin/true", argv);
+  p.stdio = none;
+  p.want_pidfd = 1;
+  int rc3 = fda_spawn(&p, &r3);
+  int code3 = rc3 == 0 ? wait_exit(r3.pid) : -1;
+  if (rc3 == 0 && r3.pidfd >= 0) close(r3.pidfd);
+  int after = count_fds();
+  for (int i = 0; i < 3; i++) {
+    dup2(saved[i], i);
+    close(saved[i]);
+  }
+  CHECK(rc1 == -1 && r1.err == ENOENT && r1.step == FDA_STEP_EXECVE && r1.pidfd == -1,
+        "fds 0-2 closed, missing program: ENOENT at execve (err %d, step %s)", r1.err, fda_step_name(r1.step));
+  CHECK(!open0, "fds 0-2 closed: no pidfd left at fd 0 after the failure");
+  CHECK(rc2 == -1 && r2.err == EBADF && r2.step == FDA_STEP_FCNTL,
+        "fds 0-2 closed, plan [0,1,2]: EBADF at fcntl (err %d, step %s)", r2.err, fda_step_name(r2.step));
+  CHECK(rc3 == 0 && code3 == 0, "control: the same parent launches /bin/true (rc %d, exit %d)", rc3, code3);
+  CHECK(no_children() && after == before - 3, "no zombie, nothing left open (%d fds, expected %d)", after, before - 3);
+}
+
+#if defined(__x86_64__) || defined(__aarch64__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#else
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* Kills the process that calls `nr` (prlimit64: only to set a limit). Installed in a forked helper. */
+static int kill_on(long nr) {
+  int only_set = nr == SYS_prlimit64;
+  struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])), /* low word: little-endian */
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, only_set, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {sizeof f / sizeof *f, f};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/*
+ * A child that dies before execve (here a seccomp kill on a call only the
+ * child makes) is a failed launch with the step it was in and the signal,
+ * reaped, in every strategy; with SIGCHLD ignored too. The control: the same
+ * launch without the fatal call runs the program.
+ */
+static void test_killed_before_exec(void) {
+  for (int which = 0; which < 2; which++) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+      failed = 0; /* this helper's own checks only */
+      struct rlimit rl;
+      getrlimit(RLIMIT_NOFILE, &rl);
+      rl.rlim_cur = rl.rlim_max; /* so that the child must lower it */
+      setrlimit(RLIMIT_NOFILE, &rl);
+      int before = count_fds();
+      if (kill_on(which == 0 ? SYS_prlimit64 : SYS_dup3) != 0) _exit(3);
+      int strategies[] = {FDA_CLOSE_AUTO, FDA_CLOSE_RANGE, FDA_CLOSE_PROC, FDA_CLOSE_POLL, FDA_CLOSE_LOOP};
+      int can[] = {1, cr_ok, proc_ok, poll_ok, 1};
+      int one[3] = {1, 1, 2}; /* slot 0 from fd 1: a dup3 */
+      char *argv[] = {"true", NULL};
+      for (int ign = 0; ign < 2; ign++) {
+        if (ign) signal(SIGCHLD, SIG_IGN);
+        for (int i = 0; i < 5; i++) {
+          if (!can[i]) continue;
+          struct fda_plan p;
+          struct fda_result r;
+          default_plan(&p, "/bin/true", argv);
+          p.strategy = strategies[i];
+          p.want_pidfd = 1;
+          if (which == 1) p.stdio = one;
+          int rc = fda_spawn(&p, &r);
+          int step = which == 0 ? FDA_STEP_SETRLIMIT : FDA_STEP_DUP2;
+          CHECK(rc == -1 && r.signal == SIGSYS && r.err == 0 && r.step == step && r.pid > 0 && r.pidfd == -1,
+                "%s%s, killed at %s: rc %d signal %d err %d step %s", fda_strategy_name(strategies[i]),
+                ign ? " (SIGCHLD ignored)" : "", which == 0 ? "prlimit64" : "dup3", rc, r.signal, r.err,
+                fda_step_name(r.step));
+          CHECK(no_children() && count_fds() == before, "%s: reaped, no fd left", fda_strategy_name(strategies[i]));
+          /* The control: the fatal call left out, the same launch runs /bin/true. */
+          default_plan(&p, "/bin/true", argv);
+          p.strategy = strategies[i];
+          if (which == 0) p.rlimit_mode = FDA_RLIMIT_INHERIT;
+          rc = fda_spawn(&p, &r);
+          int code = rc == 0 ? wait_exit(r.pid) : -1000;
+          CHECK(rc == 0 && (code == 0 || (ign && code == -1000)), "control %s without %s: runs (rc %d, exit %d)",
+                fda_strategy_name(strategies[i]), which == 0 ? "setrlimit" : "a dup3", rc, code);
+        }
+      }
+      fflush(stdout);
+      _exit(failed ? 1 : 0);
+    }
+    int code = wait_exit(pid);
+    CHECK(code == 0, "death before execve (seccomp kill of %s) reported in every strategy: exit %d",
+          which == 0 ? "prlimit64" : "dup3", code);
+  }
+}
+#else
+static void test_killed_before_exec(void) {}
+#endif
+
+/*
  * Where close_range works the child starts on the parent's own fd table and
  * unshares it first: the parent's table must come out exactly as it went
  * in (every fd open, every CLOEXEC flag as it was), and the child must still
@@ -469,17 +824,6 @@ static void test_parent_table(void) {
  * Runs in a forked process: a seccomp filter cannot be removed.
  */
 #if defined(__x86_64__) || defined(__aarch64__)
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
-#include <sys/prctl.h>
-#if defined(__x86_64__)
-#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
-#else
-#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
 static int refuse_unshare(int also_unshare) {
   struct sock_filter f[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -505,6 +849,7 @@ static void test_unshare_refused(void) {
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
+      failed = 0; /* this helper's own checks only */
       if (refuse_unshare(also) != 0) _exit(3);
       CHECK(syscall(436, ~0U, ~0U, 2U) != 0 && errno == EPERM, "the filter refuses CLOSE_RANGE_UNSHARE");
       CHECK(also ? syscall(SYS_unshare, 0x400) != 0 : 1, "the filter refuses unshare(CLONE_FILES)");
@@ -661,6 +1006,7 @@ int main(int argc, char **argv) {
   proc_ok = dfd >= 0 && syscall(SYS_getdents64, dfd, dbuf, sizeof dbuf) > 0;
   if (dfd >= 0) close(dfd);
   poll_ok = poll(NULL, 0, 0) == 0;
+  select_ok = fda_fd_table_size_by_select() > 0;
   printf("kernel allows: close_range %d, /proc walk %d, poll %d\n", cr_ok, proc_ok, poll_ok);
   snprintf(outpath, sizeof outpath, "/tmp/fdaudit-launch-test-%d.json", (int)getpid());
   static const struct {
@@ -669,7 +1015,9 @@ int main(int argc, char **argv) {
   } tests[] = {{"true", test_true},     {"sealing", test_sealing}, {"plans", test_plans},
                {"rlimit", test_rlimit}, {"errors", test_errors},   {"many", test_many},
                {"signals", test_signals}, {"pgid", test_pgid},   {"table", test_parent_table},
-               {"unshare", test_unshare_refused}};
+               {"unshare", test_unshare_refused}, {"bound", test_bound}, {"full", test_full_table},
+               {"strays", test_strays_around_keep}, {"stdio", test_closed_stdio},
+               {"killed", test_killed_before_exec}};
   for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

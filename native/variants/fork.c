@@ -25,7 +25,7 @@
 static _Thread_local int report_fd = -1;
 
 static int reclose_on_exec(struct fda_child *c) {
-  if (fcntl(report_fd, F_SETFD, FD_CLOEXEC) != 0) return fda_child_fail(c, errno, FDA_STEP_FCNTL);
+  if (fda_sys_fcntl(report_fd, F_SETFD, FD_CLOEXEC) != 0) return fda_child_fail(c, errno, FDA_STEP_FCNTL);
   return 0;
 }
 
@@ -75,10 +75,7 @@ static int pipe_above(int fds[2], int min) {
 }
 
 int fda_spawn_fork(const struct fda_plan *plan, struct fda_result *result) {
-  result->pid = 0;
-  result->err = 0;
-  result->step = FDA_STEP_NONE;
-  result->strategy = FDA_CLOSE_NONE;
+  fda_result_init(result);
   if (plan->nkeep < 0 || plan->nstdio < 0 || (plan->nkeep > 0 && plan->keep == NULL))
     return fail(result, EINVAL, FDA_STEP_FORK);
 

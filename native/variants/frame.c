@@ -23,17 +23,20 @@ const struct fda_child_steps fda_core_steps = {
 void fda_variant_child_run(struct fda_child *c, const struct fda_child_steps *s) {
   const fda_child_step order[] = {s->reset_signals, s->fd_plan, s->clear_keep, s->seal,
                                   s->set_rlimit,    s->chdir,   s->setpgid,    s->set_mask};
-  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-    if (order[i] != NULL && order[i](c) != 0) fda_child_exit(c);
+  /* The stage of each entry, recorded before it runs, so a flawed step that records none is still named. */
+  static const int stage[] = {FDA_STEP_SIGACTION, FDA_STEP_FCNTL, FDA_STEP_FCNTL, FDA_STEP_CLOSE,
+                              FDA_STEP_SETRLIMIT, FDA_STEP_CHDIR, FDA_STEP_SETPGID, FDA_STEP_SIGPROCMASK};
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+    if (order[i] == NULL) continue;
+    c->report->stage = stage[i];
+    if (order[i](c) != 0) fda_child_exit(c);
+  }
   fda_child_exec(c);
 }
 
 int fda_variant_vfork(const struct fda_plan *plan, struct fda_result *result,
                       const struct fda_child_steps *steps, int flags) {
-  result->pid = 0;
-  result->err = 0;
-  result->step = FDA_STEP_NONE;
-  result->strategy = FDA_CLOSE_NONE;
+  fda_result_init(result);
 
   /* Under vfork the child writes its report into this frame of the parent's stack. */
   struct fda_child_report report;

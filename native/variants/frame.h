@@ -8,6 +8,7 @@
 #define FDAUDIT_VARIANTS_FRAME_H
 
 #include "../launch/child.h"
+#include "../launch/sys.h"
 #include "variants.h"
 
 typedef int (*fda_child_step)(struct fda_child *c);

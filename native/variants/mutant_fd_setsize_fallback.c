@@ -38,7 +38,7 @@ static int seal_below_fd_setsize(struct fda_child *c) {
   }
 #endif
   for (int fd = p->nstdio; fd < FD_SETSIZE; fd++)
-    if (!is_kept(c, fd)) close(fd);
+    if (!is_kept(c, fd)) fda_sys_close(fd);
   c->report->strategy = FDA_CLOSE_LOOP;
   return 0;
 }

@@ -45,7 +45,7 @@ static int seal_below_1024(struct fda_child *c) {
   for (int fd = p->nstdio, j = 0; fd < FD_SETSIZE; fd++) {
     while (j < c->nkeep && c->keep[j] < fd) j++;
     if (j < c->nkeep && c->keep[j] == fd) continue;
-    close(fd);
+    fda_sys_close(fd);
   }
   c->report->strategy = FDA_CLOSE_LOOP;
   return 0;

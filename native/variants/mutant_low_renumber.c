@@ -47,10 +47,9 @@ int fda_spawn_mutant_low_renumber(const struct fda_plan *plan, struct fda_result
   int n = slot < plan->nstdio ? plan->nstdio : plan->nstdio + 1;
   int *stdio = malloc(sizeof(int) * (size_t)n);
   if (stdio == NULL) {
-    result->pid = 0;
+    fda_result_init(result);
     result->err = ENOMEM;
     result->step = FDA_STEP_VFORK;
-    result->strategy = FDA_CLOSE_NONE;
     return -1;
   }
   if (plan->nstdio > 0) memcpy(stdio, plan->stdio, sizeof(int) * (size_t)plan->nstdio);

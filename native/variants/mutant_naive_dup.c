@@ -27,18 +27,18 @@ static int naive_fd_plan(struct fda_child *c) {
   if (p->nstdio > NAIVE_MAX_SLOTS) return fda_child_fail(c, E2BIG, FDA_STEP_DUP2);
   for (int i = 0; i < p->nstdio; i++) {
     saved[i] = -1;
-    if (p->stdio[i] >= 0 && (saved[i] = dup(p->stdio[i])) < 0)
+    if (p->stdio[i] >= 0 && (saved[i] = fda_sys_dup(p->stdio[i])) < 0)
       return fda_child_fail(c, errno, FDA_STEP_DUP2);
   }
   for (int i = 0; i < p->nstdio; i++) {
     if (saved[i] < 0) {
-      if (close(i) != 0) return fda_child_fail(c, errno, FDA_STEP_CLOSE);
-    } else if (dup2(saved[i], i) < 0) {
+      if (fda_sys_close(i) != 0) return fda_child_fail(c, errno, FDA_STEP_CLOSE);
+    } else if (saved[i] != i && fda_sys_dup2(saved[i], i) < 0) {
       return fda_child_fail(c, errno, FDA_STEP_DUP2);
     }
   }
   for (int i = 0; i < p->nstdio; i++)
-    if (saved[i] >= 0) close(saved[i]);
+    if (saved[i] >= 0) fda_sys_close(saved[i]);
   return 0;
 }
 

@@ -195,10 +195,7 @@ static int glibc_can_follow(const struct fda_plan *p, int strategy) {
 }
 
 int fda_spawn_posix_spawn(const struct fda_plan *plan, struct fda_result *result) {
-  result->pid = 0;
-  result->err = 0;
-  result->step = FDA_STEP_NONE;
-  result->strategy = FDA_CLOSE_NONE;
+  fda_result_init(result);
   if (!plan_shape_ok(plan) || !glibc_can_follow(plan, plan->seal ? glibc_closefrom_strategy() : FDA_CLOSE_NONE)) {
     result->err = EINVAL;
     result->step = FDA_STEP_POSIX_SPAWN;

@@ -49,9 +49,10 @@ export function startSealedFloor(file: string, seal: 'close_range' | 'unshare'):
   return new RoundServer(`floor:${seal}`, [nativePath('fdaudit-floor'), '--serve', '--seal', seal, '--', file]);
 }
 
-/** The sealed launcher's C core (fda_spawn) in the floor's loop: no JavaScript, no Node-API. */
-export function startCore(file: string): RoundServer {
-  return new RoundServer('core', [nativePath('fdaudit-corebench'), '--serve', '--', file]);
+/** The sealed launcher's C core (fda_spawn) in the floor's loop: no JavaScript, no Node-API; `strategy` forces one. */
+export function startCore(file: string, strategy?: string): RoundServer {
+  const forced = strategy === undefined ? [] : ['--strategy', strategy];
+  return new RoundServer(strategy === undefined ? 'core' : `core:${strategy}`, [nativePath('fdaudit-corebench'), '--serve', ...forced, '--', file]);
 }
 
 // Times subprocess.run() itself, with every default (close_fds=True; the fds this process inherited from

@@ -96,13 +96,19 @@ export async function fdScenario(ctx: ScenarioContext): Promise<BenchRow[]> {
     const held = new OpenFds(count);
     // Started now, these servers inherit the same fds (libuv closes nothing): their children have them to close.
     const python = startPython(ctx.file);
-    const servers = [startSealedFloor(ctx.file, 'close_range'), startSealedFloor(ctx.file, 'unshare'), startCore(ctx.file)];
+    // The core forced to each number-walking fallback beside close_range: their cost without JavaScript above it.
+    const walking = ['close_range', 'poll', 'loop'] as const;
+    const servers = [
+      startSealedFloor(ctx.file, 'close_range'), startSealedFloor(ctx.file, 'unshare'), startCore(ctx.file),
+      ...walking.map((s) => startCore(ctx.file, s)),
+    ];
     try {
       const contenders: Contender[] = [
         serverContender(ctx.floor, 'floor'),
         serverContender(servers[0] as RoundServer, 'floor:close_range'),
         serverContender(servers[1] as RoundServer, 'floor:unshare'),
         serverContender(servers[2] as RoundServer, 'core'),
+        ...walking.map((s, i) => serverContender(servers[3 + i] as RoundServer, 'core', 'round', { strategy: s })),
         nativeContender(ctx.file, 'auto'),
         ...CLOSE_STRATEGIES.map((s) => nativeContender(ctx.file, s)),
         typeof python === 'string'

@@ -44,6 +44,15 @@ export function evaluateTargets(rows: readonly BenchRow[]): BenchTarget[] {
     }
   }
 
+  // The fallback's cost follows the open fds: forced poll beside close_range, same level, same run.
+  const byStrategy = (count: number, strategy: string): number | null =>
+    median(rows, (r) => r.scenario === 'fds' && r.launcher === 'native' && r.params.open_fds === count && r.params.strategy === strategy);
+  const allFds = rows.filter((r) => r.scenario === 'fds' && r.launcher === 'native').map((r) => r.params.open_fds);
+  if (allFds.includes(10)) {
+    out.push(target('poll-vs-close_range@10fds', 'forced poll with 10 open fds ≤ 1.05× close_range',
+      div(byStrategy(10, 'poll'), byStrategy(10, 'close_range')), 1.05, 'max'));
+  }
+
   const pers = rows.filter((r) => r.scenario === 'personalities' && r.launcher === 'native');
   const host = median(pers, (r) => r.params.kernel === 'host');
   if (pers.length) {

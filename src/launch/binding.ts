@@ -25,12 +25,18 @@ export interface SpawnRequest {
   mask: number[];
   ignore: number[];
   setpgid: boolean;
+  /** Hand back a pidfd of the running child (the core takes it from clone with the pid); launch() asks. */
+  pidfd?: boolean;
 }
 
 export interface SpawnOutcome {
   pid: number;
-  /** 0 when execve was reached. */
+  /** A pidfd of the running child, owned by the caller (watch takes it), or -1. */
+  pidfd: number;
+  /** 0 when execve was reached, and for a child killed before it (see signal). */
   err: number;
+  /** The signal that killed the child before execve (in `step`), else 0. */
+  signal: number;
   step: string;
   strategy: string;
 }
@@ -39,8 +45,11 @@ export interface LaunchBinding {
   spawn(req: SpawnRequest): SpawnOutcome;
   /** Blocking waitpid on exactly this pid; signal 0 when it exited normally. */
   waitpid(pid: number): { code: number | null; signal: number };
-  /** Calls back on the event loop once pid exited and was reaped; returns how it watches. */
-  watch(pid: number, cb: (code: number | null, signal: number) => void, forceSigchld?: boolean): 'pidfd' | 'sigchld';
+  /**
+   * Calls back on the event loop once pid exited and was reaped; returns how it watches. `pidfd` (from
+   * spawn) is owned from then on and closed in every case; without one a pidfd is opened if it can be.
+   */
+  watch(pid: number, cb: (code: number | null, signal: number) => void, forceSigchld?: boolean, pidfd?: number): 'pidfd' | 'sigchld';
   /** -1 stands for unlimited. */
   getRlimitNofile(): { soft: number; hard: number };
   fdIsOpen(fd: number): boolean;

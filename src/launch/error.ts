@@ -19,11 +19,17 @@ function errnoMessage(errno: number): string {
   }
 }
 
+/** `code` of a LaunchError for a child killed by a signal before execve (errno 0: no call failed). */
+export const KILLED_BEFORE_EXEC = 'ESIGNAL';
+
 /**
  * A launch failed: `syscall` names the step (in the child, or the parent's
  * PATH lookup, which reports as `'execve'` like execvp does), `code` the
  * errno name, `errno` its (positive) Linux number, `path` the file as given.
- * The child, if one was created, has already been reaped.
+ * A child killed before execve (a seccomp kill, the OOM killer, a signal
+ * sent to it) has `signal` set to the signal's name, `syscall` the step it
+ * was in, `code` 'ESIGNAL' and `errno` 0; otherwise `signal` is null. The
+ * child, if one was created, has already been reaped.
  */
 export class LaunchError extends Error {
   override name = 'LaunchError';
@@ -31,13 +37,18 @@ export class LaunchError extends Error {
   readonly errno: number;
   readonly syscall: LaunchStep;
   readonly path: string;
+  readonly signal: string | null;
 
-  constructor(errno: number, syscall: LaunchStep, path: string) {
-    const code = errnoName(errno);
-    super(`launch ${JSON.stringify(path)}: ${syscall} failed: ${code} (${errnoMessage(errno)})`);
+  constructor(errno: number, syscall: LaunchStep, path: string, signal: string | null = null) {
+    const code = signal !== null && errno === 0 ? KILLED_BEFORE_EXEC : errnoName(errno);
+    const what = signal !== null && errno === 0
+      ? `killed by ${signal} during ${syscall}, before execve`
+      : `${syscall} failed: ${code} (${errnoMessage(errno)})`;
+    super(`launch ${JSON.stringify(path)}: ${what}`);
     this.code = code;
     this.errno = errno;
     this.syscall = syscall;
     this.path = path;
+    this.signal = signal;
   }
 }

@@ -34,12 +34,17 @@ export interface LaunchOptions {
 
 export interface LaunchSyncResult {
   pid: number;
+  /**
+   * Exit code, or null when killed by a signal. Both code and signal are null when the status was lost:
+   * this process ignores SIGCHLD (the kernel reaps its children at once) or another waitpid(-1) took it.
+   */
   code: number | null;
   signal: string | null;
   /** Strategy that sealed the child; null when seal is false. */
   closeStrategy: CloseStrategy | null;
 }
 
+/** As in LaunchSyncResult: code and signal both null when the status was lost (SIGCHLD ignored). */
 export interface ExitStatus {
   code: number | null;
   signal: string | null;

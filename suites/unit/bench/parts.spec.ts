@@ -38,6 +38,9 @@ test.group('bench: targets', () => {
     row('memory', 'node:spawnSync', { memory_mib: 2048 }, 45_000),
     row('fds', 'native', { open_fds: 10, strategy: 'auto' }, 600),
     row('fds', 'native', { open_fds: 10_000, strategy: 'auto' }, 1200),
+    row('fds', 'native', { open_fds: 10, strategy: 'close_range' }, 600),
+    row('fds', 'native', { open_fds: 10, strategy: 'poll' }, 618),
+    row('fds', 'native', { open_fds: 10_000, strategy: 'poll' }, 9000),
     row('personalities', 'native', { kernel: 'host' }, 1000),
     row('personalities', 'native', { kernel: 'linux-5.8' }, 1900),
     row('personalities', 'native', { kernel: 'linux-5.8+no-proc' }, 5200),
@@ -49,6 +52,7 @@ test.group('bench: targets', () => {
     assert.deepInclude(byId('native-vs-floor@2048MiB'), { value: 1.2, met: true });
     assert.deepInclude(byId('spawnSync-vs-native@2048MiB'), { value: 75, met: true });
     assert.deepInclude(byId('sealed@10000fds-vs-10fds'), { value: 2, met: false });
+    assert.deepInclude(byId('poll-vs-close_range@10fds'), { value: 1.03, met: true });
     assert.deepInclude(byId('fallback-vs-close_range'), { value: 1.9, met: true });
     assert.deepInclude(byId('noproc-fallback-vs-close_range'), { value: 5.2, met: false });
     assert.deepInclude(byId('stress-extra-fds'), { value: 0, met: true });

@@ -61,9 +61,13 @@ test.group('bench: a quick run end to end', (group) => {
     assert.sameMembers(strategies, ['10/auto', '10/close_range', '10/proc', '10/poll', '10/loop', '1000/auto', '1000/close_range', '1000/proc', '1000/poll', '1000/loop']);
     for (const r of fds.filter((x) => x.launcher === 'native')) assert.equal(r.params.used, r.params.strategy === 'auto' ? 'close_range' : r.params.strategy);
     assert.isTrue(fds.some((r) => r.launcher === 'ext:python-subprocess'));
-    for (const l of ['floor:close_range', 'floor:unshare', 'core']) {
+    for (const l of ['floor:close_range', 'floor:unshare']) {
       assert.sameMembers(fds.filter((r) => r.launcher === l).map((r) => `${r.params.open_fds}:${r.n}`), ['10:2', '1000:2'], l);
     }
+    // The C core as it chooses, and forced to close_range and to each number-walking fallback.
+    const core = fds.filter((r) => r.launcher === 'core').map((r) => `${r.params.open_fds}/${r.params.strategy ?? 'auto'}:${r.n}`);
+    assert.sameMembers(core, ['10/auto', '10/close_range', '10/poll', '10/loop', '1000/auto', '1000/close_range', '1000/poll', '1000/loop'].map((c) => `${c}:2`));
+    for (const r of fds.filter((x) => x.launcher === 'core' && x.params.strategy !== undefined)) assert.equal(r.params.used, r.params.strategy);
 
     for (const f of ['bench-memory.svg', 'bench-fds.svg']) assert.isNull(xmlProblem(readFileSync(join(out, f), 'utf8')), f);
     assert.include(readFileSync(join(out, 'index.html'), 'utf8'), 'data-chart="bench-fds.svg"');

@@ -64,7 +64,7 @@ test.group('C test driver for native/launch', () => {
   }).timeout(300_000);
 
   // What the driver must find refused (its first line), so a wrapper that did nothing cannot pass as one that did.
-  const personalities: Array<[string, string[], string]> = [
+  const personalities: Array<[string, string[], string, string?]> = [
     ['linux-5.8', kernel('linux-5.8'), 'close_range 0, /proc walk 1, poll 1'],
     ['container-eperm', kernel('container-eperm'), 'close_range 0, /proc walk 1, poll 1'],
     ['linux-5.10', kernel('linux-5.10'), 'close_range 1, /proc walk 1, poll 1'],
@@ -75,10 +75,20 @@ test.group('C test driver for native/launch', () => {
       kernel('linux-5.8+no-proc', 'poll=EPERM', 'ppoll=EPERM', 'getdents64=EPERM'),
       'close_range 0, /proc walk 0, poll 0',
     ],
+    // The child's bound from FDSize in /proc/self/status when select is refused...
+    ['select and pselect6 refused (the bound read from /proc)', kernel('linux-5.8', 'select=EPERM', 'pselect6=EPERM'), 'close_range 0, /proc walk 1, poll 1'],
+    // ...and nr_open, the last resort, when /proc is hidden too.
+    [
+      'no /proc, close_range + poll + ppoll + getdents64 + select refused (the nr_open bound)',
+      kernel('linux-5.8+no-proc', 'poll=EPERM', 'ppoll=EPERM', 'getdents64=EPERM', 'select=EPERM', 'pselect6=EPERM'),
+      'close_range 0, /proc walk 0, poll 0',
+      // Every sealed launch closes 2^20 numbers here: fewer of them.
+      '20',
+    ],
   ];
-  for (const [name, wrapper, allows] of personalities) {
+  for (const [name, wrapper, allows, launches] of personalities) {
     test(`plain build passes under ${name}`, ({ assert }) => {
-      const r = runDriver('fdaudit-launch-test', wrapper, { FDA_TEST_LAUNCHES: '150' });
+      const r = runDriver('fdaudit-launch-test', wrapper, { FDA_TEST_LAUNCHES: launches ?? '150' });
       // A personality the whole suite runs under (seccomp stacks) refuses on top of this one.
       let expected = allows;
       if (!hostAllows.closeRange()) expected = expected.replace('close_range 1', 'close_range 0');

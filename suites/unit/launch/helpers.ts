@@ -13,6 +13,7 @@ import { launchSync } from '../../../src/launch/index.ts';
 import type { CloseStrategy, LaunchOptions, LaunchSyncResult } from '../../../src/launch/types.ts';
 import { openFds, zombieChildren } from '../../../src/native/fdops.ts';
 import { nativePath, packageRoot } from '../../../src/native/paths.ts';
+import type { EdgeJob, EdgeResult } from './edge.fixture.ts';
 
 export interface Seen {
   pid: number;
@@ -135,3 +136,29 @@ export function runFixture(job: FixtureJob, wrapper: string[] = []): FixtureResu
     rmSync(outPath, { force: true });
   }
 }
+
+/**
+ * Runs suites/unit/launch/edge.fixture.ts in a fresh Node process (its own fds, signal dispositions
+ * and limits), optionally under `wrapper` (fdaudit-kernel, fdaudit-fault, or both).
+ */
+export function runEdge(job: EdgeJob, wrapper: string[] = []): EdgeResult {
+  const outPath = tempPath('edge-out.json');
+  const fixture = join(packageRoot, 'suites', 'unit', 'launch', 'edge.fixture.ts');
+  try {
+    const argv = [...wrapper, process.execPath, '--import', 'tsx', fixture, JSON.stringify(job), outPath];
+    const [cmd, ...rest] = argv;
+    const r = spawnSync(cmd as string, rest, { stdio: ['pipe', 'pipe', 'pipe'], cwd: packageRoot, timeout: 120_000, encoding: 'utf8' });
+    if (r.status !== 0 || !existsSync(outPath)) {
+      throw new Error(`edge fixture failed (status ${r.status}, signal ${r.signal}): ${r.stderr}`);
+    }
+    return JSON.parse(readFileSync(outPath, 'utf8')) as EdgeResult;
+  } finally {
+    rmSync(outPath, { force: true });
+  }
+}
+
+/** argv prefix that runs a program under a kernel personality (fdaudit-kernel --as NAME). */
+export const underKernel = (name: string): string[] => [nativePath('fdaudit-kernel'), '--as', name, '--'];
+
+/** argv prefix that kills a program making one of these syscalls (fdaudit-fault, test-only). */
+export const killingOn = (...syscalls: string[]): string[] => [nativePath('fdaudit-fault'), ...syscalls.flatMap((s) => ['--kill', s]), '--'];

@@ -151,11 +151,13 @@ test.group('launch default environment', () => {
         parentPort.postMessage([run('worker'), run('unset')]);
       });`;
     delete process.env.FDAUDIT_ENV_PROBE;
+    const w = new Worker(boot, { eval: true });
     const codes = await new Promise<unknown>((resolve, reject) => {
-      const w = new Worker(boot, { eval: true });
       w.once('message', resolve);
       w.once('error', reject);
     });
+    // Gone before the test ends: its event loop's fds are not this file's leftovers.
+    await w.terminate();
     assert.deepEqual(codes, [0, 1]);
     assert.isUndefined(process.env.FDAUDIT_ENV_PROBE);
     assert.equal(seen('unset'), 0, 'the main thread does not see the worker\'s variable');

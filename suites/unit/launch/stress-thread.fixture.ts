@@ -31,6 +31,11 @@ export interface LaunchRole {
   strays: Record<string, string>;
   /** Int32Array[0] becomes 1 when the launches may start (once the flood runs). */
   go: SharedArrayBuffer;
+  /**
+   * Launch with these sources (all >= 1500) as stdio and these keep fds; the child must then have exactly
+   * fds 0, 1, 2 and the keep fds, each the parent's file given in `ids` (child fd → dev:ino).
+   */
+  high?: { stdio: number[]; keep: number[]; ids: Record<string, string> };
 }
 
 export interface ChurnRole {
@@ -81,7 +86,7 @@ function runLaunches(d: LaunchRole): LaunchReport {
   for (let i = 0; i < d.count; i++) {
     const out = join(tmpdir(), `fdaudit-stress-${process.pid}-${threadId}-${i}.json`);
     try {
-      const options = { seal: d.seal, ignoreSignals: IGNORED };
+      const options = { seal: d.seal, ignoreSignals: IGNORED, ...(d.high ? { stdio: d.high.stdio, keep: d.high.keep } : {}) };
       const res = d.variant ? launchVariantSync(d.variant, d.fdlist, [out], options) : launchSync(d.fdlist, [out], options);
       r.launches++;
       if (res.signal !== null) r.killed++;
@@ -91,8 +96,10 @@ function runLaunches(d: LaunchRole): LaunchReport {
       }
       const seen = JSON.parse(readFileSync(out, 'utf8')) as Seen;
       const ids = new Map(seen.fds.map((f) => [f.fd, `${f.dev}:${f.ino}`]));
-      const extra = seen.fds.filter((f) => f.fd > 2);
-      const stdioOk = [0, 1, 2].every((fd) => ids.get(fd) === d.stdio[fd]);
+      // What the child must have: the parent's 0, 1, 2, or with high sources those and the keep fds.
+      const expected = new Map(d.high ? Object.entries(d.high.ids).map(([fd, id]) => [Number(fd), id]) : [0, 1, 2].map((fd) => [fd, d.stdio[fd]]));
+      const extra = seen.fds.filter((f) => !expected.has(f.fd));
+      const stdioOk = [...expected].every(([fd, id]) => ids.get(fd) === id);
       if (stdioOk && extra.length === 0) r.exactStdio++;
       else if (d.seal) note(`sealed child saw fds ${JSON.stringify(seen.fds.map((f) => f.fd))}`);
       if (extra.length) r.extraFds++;

@@ -37,6 +37,8 @@ export interface StressConfig {
   signalsPerTick: number;
   /** Launch through this variant instead of the sealed launcher (controls). */
   variant?: string;
+  /** Stdio sources at 1501-1503 and a CLOEXEC keep fd at 1600 (next to the stray at 1500), the churn around them. */
+  highSources?: boolean;
 }
 
 export interface StressResult {
@@ -151,6 +153,21 @@ close(sw);
 const strayIds: Record<string, string> = Object.fromEntries(strays.map((fd) => [String(fd), devIno(fd)]));
 const stdioIds = [0, 1, 2].map(devIno);
 
+// High sources: three pipes of their own at 1501-1503 (non-CLOEXEC, as sources usually are) and a CLOEXEC keep fd at 1600.
+const highFds: number[] = [];
+let high: LaunchRole['high'];
+if (config.highSources) {
+  const ends = [pipe(true), pipe(true), pipe(true)];
+  const stdio = [dupTo(ends[0]![0], 1501, false), dupTo(ends[1]![1], 1502, false), dupTo(ends[2]![1], 1503, false)];
+  const kept = dupTo(ends[0]![1], 1600, true);
+  for (const [r, w] of ends) {
+    close(r);
+    close(w);
+  }
+  highFds.push(...stdio, kept);
+  high = { stdio, keep: [kept], ids: { 0: devIno(stdio[0]!), 1: devIno(stdio[1]!), 2: devIno(stdio[2]!), [kept]: devIno(kept) } };
+}
+
 // Compiled here first, so that no thread starts a compiler process of its own (src/threads.ts).
 await prepareModuleWorker(threadUrl);
 // Children that exist now were not launched by the run: the flood leaves them alone.
@@ -164,6 +181,7 @@ const go = new SharedArrayBuffer(4);
 const data: LaunchRole = {
   role: 'launch', fdlist: nativePath('fdaudit-fdlist'), count: config.launchesPerThread, seal: config.seal, stdio: stdioIds, strays: strayIds, go,
   ...(config.variant ? { variant: config.variant } : {}),
+  ...(high ? { high } : {}),
 };
 const launchers = Array.from({ length: config.launchThreads }, () => startThread<LaunchReport>(data));
 
@@ -233,5 +251,6 @@ const result: StressResult = {
   errors,
 };
 for (const fd of strays) close(fd);
+for (const fd of highFds) close(fd);
 writeFileSync(outPath, JSON.stringify(result));
 process.exit(0);

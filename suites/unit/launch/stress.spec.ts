@@ -103,6 +103,28 @@ test.group('stress: launches from 4 threads under fd churn and a signal flood', 
     assert.deepEqual(r.fdsAfter, r.fdsBefore, "the parent's fds are the same before and after");
   }).timeout(180_000);
 
+  test(`sealed, sources at 1501-1503 and a keep fd at 1600: ${total} children each see exactly those at 0, 1, 2 and 1600`, async ({ assert }) => {
+    const r = await runStressFixture({ ...base, seal: true, highSources: true });
+    console.log(`  high sources: ${figures(r)}`);
+    const problems = [...r.errors, ...r.launch.flatMap((t) => t.problems), ...r.churn.flatMap((c) => c.problems)];
+    assert.deepEqual(problems, [], 'no launch error, no child problem, no thread crash');
+    assert.equal(sum(r, 'launches'), total);
+    assert.equal(sum(r, 'exactStdio'), total, 'every child had exactly the sources at 0, 1, 2 and the keep fd, as the same files');
+    assert.equal(sum(r, 'extraFds'), 0, 'no stray (1500, right below the first source), no churn fd, no copy of a source');
+    assert.isAbove(r.churn.reduce((n, c) => n + c.cycles, 0), 0, 'the churn ran');
+    assert.equal(sum(r, 'killed'), 0);
+    assertNoZombies(assert, r);
+    assert.deepEqual(r.fdsAfter, r.fdsBefore, "the parent's fds are the same before and after");
+  }).timeout(180_000);
+
+  test('control: high sources through a launcher that forgets keep fds (mutant:forgets-keep) are seen', async ({ assert }) => {
+    const r = await runStressFixture({ ...base, launchesPerThread: 10, seal: true, highSources: true, variant: 'mutant:forgets-keep' });
+    console.log(`  high sources, mutant:forgets-keep: ${figures(r)}`);
+    assert.equal(sum(r, 'launches'), LAUNCH_THREADS * 10);
+    assert.equal(sum(r, 'exactStdio'), 0, 'no child had the keep fd');
+    assertNoZombies(assert, r);
+  }).timeout(180_000);
+
   test('control: the same harness unsealed shows the strays in the children', async ({ assert }) => {
     const r = await runStressFixture({ ...base, launchesPerThread: 15, seal: false });
     console.log(`  unsealed: ${figures(r)}`);
