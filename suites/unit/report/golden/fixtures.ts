@@ -10,6 +10,7 @@ import type { TestRecord } from '../../../../src/report/types.ts';
 const PARENT_FD: Record<BaitKind, number> = {
   file: 20, dir: 21, pipe: 22, socketpair: 24, 'tcp-listen': 26, udp: 27, eventfd: 28, timerfd: 29,
   epoll: 30, memfd: 31, inotify: 32, 'high-fd': 1500, 'above-soft-limit': 19990, cloexec: 33, passed: 34,
+  'o-path': 35, signalfd: 36, pidfd: 37, pty: 38, 'unix-listen': 39, netlink: 40,
 };
 
 /** Baits as a launcher sees them: those in `leaks` cross at their own number; `passed` arrives unless told. */
