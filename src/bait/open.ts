@@ -69,7 +69,8 @@ function checkOptions(options: OpenBaitsOptions | undefined): Required<OpenBaits
  * ENODEV, ENXIO), a network sandbox without netlink (EAFNOSUPPORT, EPROTONOSUPPORT). Such a bait is
  * skipped with the reason; any other failure, or a refusal of a kind every Linux has, is an error.
  */
-const REFUSABLE: ReadonlySet<BaitKind> = new Set<BaitKind>(['o-path', 'signalfd', 'pidfd', 'pty', 'unix-listen', 'netlink']);
+export const REFUSABLE_KINDS: readonly BaitKind[] = ['o-path', 'signalfd', 'pidfd', 'pty', 'unix-listen', 'netlink'];
+const REFUSABLE: ReadonlySet<BaitKind> = new Set(REFUSABLE_KINDS);
 const REFUSALS = new Set([
   'ENOSYS', 'EPERM', 'EACCES', 'ENOENT', 'ENODEV', 'ENXIO', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EOPNOTSUPP',
 ]);

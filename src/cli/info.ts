@@ -1,5 +1,6 @@
 /** `fdaudit launchers` and `fdaudit baits`: what a run can use. */
 import type { Command } from 'commander';
+import { openBaits, REFUSABLE_KINDS } from '../bait/open.ts';
 import { BAIT_KINDS } from '../bait/types.ts';
 import { launchers } from '../launchers/registry.ts';
 import { selectLaunchers } from '../orchestrate/selection.ts';
@@ -46,10 +47,17 @@ export function registerInfo(program: Command): void {
     });
   program
     .command('baits')
-    .description('list the bait kinds')
+    .description('list the bait kinds (and those this kernel or sandbox refuses to open)')
     .action(() => {
+      // Each kind opened once and closed again: what a run here would skip, and why.
+      const set = openBaits(REFUSABLE_KINDS);
+      const refused = new Map(set.skipped.map((s) => [s.kind, s.reason]));
+      set.close();
       const width = Math.max(...BAIT_KINDS.map((k) => k.length));
-      for (const k of BAIT_KINDS) process.stdout.write(`${k.padEnd(width)}  ${BAIT_DESCRIPTIONS[k]}\n`);
+      for (const k of BAIT_KINDS) {
+        const why = refused.get(k);
+        process.stdout.write(`${k.padEnd(width)}  ${BAIT_DESCRIPTIONS[k]}${why ? ` (refused here, skipped: ${why})` : ''}\n`);
+      }
     });
 }
 
