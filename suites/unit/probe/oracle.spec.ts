@@ -116,6 +116,26 @@ test.group('probe: against an independent fcntl scan, in every kernel personalit
   });
 });
 
+test.group('fdaudit-fdscan: its own input', () => {
+  test('a bad --below is a usage error; without /proc and without --below it says what it needs', ({ assert }) => {
+    const scan = nativePath('fdaudit-fdscan');
+    for (const bad of [['--below', '0'], ['--below', 'x'], ['--below'], ['--bogus']]) {
+      const r = spawnSync(scan, bad, { encoding: 'utf8' });
+      assert.equal(r.status, 2, bad.join(' '));
+      assert.equal(r.stdout, '');
+    }
+    const noProc = KERNEL_IDS.find((k) => getPersonality(k).hidesProc) as KernelId;
+    const [file, ...args] = wrapArgv(noProc, [scan]);
+    const r = spawnSync(file as string, args, { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /\/proc\/self\/status is out of reach: give the bound with --below N/);
+    // Control: with /proc the bound is the table size: at least 64 slots (no table is smaller), past every fd.
+    const ok = JSON.parse(spawnSync(scan, [], { encoding: 'utf8' }).stdout) as Scan;
+    assert.isAtLeast(ok.bound, 64);
+    assert.isAbove(ok.bound, Math.max(...ok.fds));
+  }).skip(() => KERNEL_IDS.every((k) => !getPersonality(k).hidesProc || kernelAvailability(k) !== null), 'no personality without /proc is available here');
+});
+
 test.group('probe: O_PATH fds without /proc', () => {
   const noProc = KERNEL_IDS.filter((k) => getPersonality(k).hidesProc);
   const unavailable = (): string | null => noProc.map((k) => kernelAvailability(k)).find((why) => why !== null) ?? null;
