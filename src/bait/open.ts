@@ -248,6 +248,34 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
   };
 
   /**
+   * `want` when F_DUPFD can place an fd there, else the highest number below it that it can. The two
+   * differ where the reported limits promise more than the kernel hands out (a personality that emulates
+   * a huge RLIMIT_NOFILE: F_DUPFD still stops at the real limit, with EINVAL).
+   */
+  const highestPlaceable = (fd: number, want: number): number => {
+    const reaches = (min: number): boolean => {
+      try {
+        fdops.close(fdops.dupAbove(fd, min, true));
+        return true;
+      } catch (err) {
+        const code = ERRNO_NAMES.get((err as { errno?: number }).errno ?? 0);
+        if (code === 'EINVAL' || code === 'EMFILE') return false;
+        throw err;
+      }
+    };
+    if (reaches(want)) return want;
+    // Bisect: `lo` is reached (the fd itself sits there), `hi` is not.
+    let lo = fd;
+    let hi = want;
+    while (hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (reaches(mid)) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  /**
    * Places the fd near the hard limit, then lowers the soft limit to its
    * number, so it sits above the soft limit in force while a launcher runs:
    * a close loop "up to the soft limit" misses it. close() restores both.
@@ -261,7 +289,7 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
     if (finite(before.soft) < hard) fdops.setRlimitNofile(hard, before.hard);
     let placed: number;
     try {
-      placed = fdops.isOpen(hard - 1) ? moveAbove(fd, hard - 64) : moveAbove(fd, hard - 1);
+      placed = moveAbove(fd, highestPlaceable(fd, fdops.isOpen(hard - 1) ? hard - 64 : hard - 1));
     } catch (err) {
       settleSoftLimit();
       throw err;
