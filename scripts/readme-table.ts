@@ -25,7 +25,10 @@ export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const README = join(ROOT, 'README.md');
 
 /** The bait kinds the headline shows (the full matrix is `fdaudit compare`). */
-export const HEADLINE_BAITS = ['file', 'pipe', 'socketpair', 'tcp-listen', 'eventfd', 'memfd', 'high-fd', 'above-soft-limit', 'cloexec', 'passed'] as const;
+export const HEADLINE_BAITS = [
+  'file', 'pipe', 'socketpair', 'tcp-listen', 'eventfd', 'memfd', 'o-path', 'signalfd', 'pidfd', 'pty', 'unix-listen', 'netlink',
+  'high-fd', 'above-soft-limit', 'cloexec', 'passed',
+] as const;
 
 /** Launchers of the headline: every built-in one but the deliberately flawed mutants. */
 export function headlineLaunchers(): string[] {
@@ -73,14 +76,22 @@ const HEADERS: Record<string, string> = {
   'tcp-listen': 'tcp listen',
   eventfd: 'eventfd',
   memfd: 'memfd',
+  'o-path': 'O_PATH fd',
+  signalfd: 'signalfd',
+  pidfd: 'pidfd',
+  pty: 'pty master',
+  'unix-listen': 'unix listen',
+  netlink: 'netlink',
   'high-fd': 'fd ≥ 1024',
   'above-soft-limit': 'fd > soft limit',
   cloexec: 'CLOEXEC fd',
   passed: 'passed fd',
 };
 
-function baitCell(baits: readonly BaitVerdict[]): string {
-  if (baits.length === 0) return '·';
+function baitCell(all: readonly BaitVerdict[]): string {
+  if (all.length === 0) return '·';
+  const baits = all.filter((b) => !b.skipped);
+  if (baits.length === 0) return 'skip';
   if (baits.some((b) => b.expected === 'absent' && b.crossed)) return '✗';
   if (baits.some((b) => b.expected === 'present' && !b.crossed)) return '○';
   if (baits.some((b) => b.expected === 'present' && b.crossed)) return '→';
@@ -146,7 +157,8 @@ export function renderSection(report: AuditReport): string {
   }
   lines.push(
     '',
-    '✓ stayed out of the child · ✗ reached the child (a leak) · → passed on purpose and arrived · ○ passed on purpose but missing.',
+    '✓ stayed out of the child · ✗ reached the child (a leak) · → passed on purpose and arrived · ○ passed on purpose but missing ·',
+    'skip: the kernel or sandbox refused to open that kind here.',
     'Soft limit: ✓ at most 1024 (what `select()` needs); "hard limit": raised to the hard limit; "parent\'s": the parent\'s',
     'soft limit handed on unchanged. Mutants and the other bait kinds: `npx fdaudit compare`.',
   );

@@ -7,9 +7,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -17,8 +19,11 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <string>
@@ -161,6 +166,86 @@ Napi::Value InetSocket(const Napi::CallbackInfo& info, int type) {
 
 Napi::Value TcpListen(const Napi::CallbackInfo& info) { return InetSocket(info, SOCK_STREAM); }
 Napi::Value Udp(const Napi::CallbackInfo& info) { return InetSocket(info, SOCK_DGRAM); }
+
+// signalfd(signals, cloexec): a signalfd for the given signal numbers. It
+// only reads signals that are pending and blocked; creating it changes no
+// disposition and no mask. The set is what fdinfo shows, so distinct sets
+// tell two signalfds apart.
+Napi::Value SignalFd(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "signals must be an array of signal numbers");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  sigset_t set;
+  sigemptyset(&set);
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "signals must be an array of signal numbers");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= 1 && d < NSIG) || d != static_cast<int>(d)) {
+      throw Napi::RangeError::New(info.Env(), "signal number out of range: " + std::to_string(d));
+    }
+    // sigaddset refuses glibc's reserved 32 and 33; the kernel would take them.
+    if (sigaddset(&set, static_cast<int>(d)) != 0) ThrowErrno(info.Env(), "sigaddset", errno, std::to_string(static_cast<int>(d)));
+  }
+  int fd = signalfd(-1, &set, BoolArg(info, 1) ? SFD_CLOEXEC : 0);
+  if (fd < 0) ThrowErrno(info.Env(), "signalfd", errno);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// pidfd(pid, cloexec): pidfd_open, raw (glibc 2.36 has the wrapper but older
+// ones do not). pidfd_open always sets O_CLOEXEC; it is cleared afterwards
+// when a leakable fd is asked for.
+Napi::Value PidFd(const Napi::CallbackInfo& info) {
+  int pid = IntArg(info, 0, "pid");
+  if (pid <= 0) throw Napi::RangeError::New(info.Env(), "pid must be positive");
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) ThrowErrno(info.Env(), "pidfd_open", errno, "pid " + std::to_string(pid));
+  if (!BoolArg(info, 1) && fcntl(fd, F_SETFD, 0) != 0) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(info.Env(), "fcntl(F_SETFD)", err);
+  }
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// ptmx(cloexec): a pty master, as terminal libraries hold one. O_NOCTTY: it
+// must not become this process's controlling terminal.
+Napi::Value Ptmx(const Napi::CallbackInfo& info) {
+  int fd = posix_openpt(O_RDWR | O_NOCTTY | (BoolArg(info, 0) ? O_CLOEXEC : 0));
+  if (fd < 0) ThrowErrno(info.Env(), "posix_openpt", errno, "/dev/ptmx");
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// unixListen(cloexec): a listening AF_UNIX stream socket. Bound with an empty
+// address, so the kernel picks a unique abstract name: nothing is created on
+// disk and nothing is left behind.
+Napi::Value UnixListen(const Napi::CallbackInfo& info) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | (BoolArg(info, 0) ? SOCK_CLOEXEC : 0), 0);
+  if (fd < 0) ThrowErrno(info.Env(), "socket", errno, "AF_UNIX");
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(sa_family_t)) != 0 || listen(fd, 4) != 0 ||
+      getsockname(fd, reinterpret_cast<struct sockaddr*>(&addr), &len) != 0) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(info.Env(), "listen", err, "AF_UNIX");
+  }
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("fd", Napi::Number::New(info.Env(), fd));
+  // Abstract names start with a NUL byte; shown the way ss(8) shows them.
+  std::string name = "@" + std::string(addr.sun_path + 1, len > sizeof(sa_family_t) + 1 ? len - sizeof(sa_family_t) - 1 : 0);
+  out.Set("address", Napi::String::New(info.Env(), name));
+  return out;
+}
+
+// netlink(cloexec): a NETLINK_ROUTE socket, the kind network tools and
+// libraries keep open. Left unbound: nothing is subscribed or sent.
+Napi::Value Netlink(const Napi::CallbackInfo& info) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | (BoolArg(info, 0) ? SOCK_CLOEXEC : 0), NETLINK_ROUTE);
+  if (fd < 0) ThrowErrno(info.Env(), "socket", errno, "AF_NETLINK");
+  return Napi::Number::New(info.Env(), fd);
+}
 
 // open(path, mode, cloexec): mode is 'r', 'w', 'rw', 'dir' or 'path'.
 Napi::Value Open(const Napi::CallbackInfo& info) {
@@ -374,6 +459,11 @@ void RegisterFdOps(Napi::Env env, Napi::Object exports) {
   o.Set("inotifyAddWatch", Napi::Function::New(env, InotifyAddWatch, "inotifyAddWatch"));
   o.Set("tcpListen", Napi::Function::New(env, TcpListen, "tcpListen"));
   o.Set("udp", Napi::Function::New(env, Udp, "udp"));
+  o.Set("signalfd", Napi::Function::New(env, SignalFd, "signalfd"));
+  o.Set("pidfd", Napi::Function::New(env, PidFd, "pidfd"));
+  o.Set("ptmx", Napi::Function::New(env, Ptmx, "ptmx"));
+  o.Set("unixListen", Napi::Function::New(env, UnixListen, "unixListen"));
+  o.Set("netlink", Napi::Function::New(env, Netlink, "netlink"));
   o.Set("open", Napi::Function::New(env, Open, "open"));
   o.Set("dupAbove", Napi::Function::New(env, DupAbove, "dupAbove"));
   o.Set("dupTo", Napi::Function::New(env, DupTo, "dupTo"));

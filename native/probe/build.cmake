@@ -36,4 +36,9 @@ add_executable(fdaudit-probe-dynamic ${CMAKE_CURRENT_LIST_DIR}/probe.c)
 target_compile_options(fdaudit-probe-dynamic PRIVATE ${FDA_WARNINGS} -g)
 target_link_libraries(fdaudit-probe-dynamic PRIVATE fda_describe)
 
+# The oracle the tests check the probe's fd list against: fcntl(F_GETFD) on
+# every number below the fd table size, sharing no code with the probe.
+add_executable(fdaudit-fdscan ${CMAKE_CURRENT_LIST_DIR}/fdscan.c)
+target_compile_options(fdaudit-fdscan PRIVATE ${FDA_WARNINGS})
+
 endif() # FDA_TESTS

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,24 @@ struct fda_epoll_params {
   uint8_t pad;
 };
 #define FDA_EPIOCGPARAMS _IOR(0x8A, 0x02, struct fda_epoll_params)
+
+/* Linux 6.13 PIDFD_GET_INFO, first version of its (extensible) argument: the
+ * pid a pidfd refers to, asked without /proc. The kernel takes the size from
+ * the request number, so this 64-byte layout is what any newer kernel
+ * accepts too. Local for the same reason as above. */
+struct fda_pidfd_info {
+  uint64_t mask;
+  uint64_t cgroupid;
+  uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+  int32_t exit_code;
+};
+#define FDA_PIDFD_INFO_PID 1ULL
+#define FDA_PIDFD_GET_INFO _IOWR(0xFF, 11, struct fda_pidfd_info)
+
+/* /dev/ptmx (and devpts' own ptmx node) is char 5:2: every master opened
+ * through it shares that one inode, so the pty index tells masters apart. */
+#define PTMX_MAJOR 5
+#define PTMX_MINOR 2
 
 /* ---- text ---- */
 
@@ -185,6 +204,13 @@ static int anon_fingerprint(const char *kind, char *info, uint64_t *out) {
         snprintf(norm, sizeof norm, "wd=%d ino=%llx sdev=%x", wd, ino, sdev);
     } else if (strcmp(kind, "signalfd") == 0) {
       if (starts_with(line, "sigmask:")) snprintf(norm, sizeof norm, "%s", line);
+    } else if (strcmp(kind, "pidfd") == 0) {
+      /* Written as the query without /proc writes it, so both agree. */
+      long pid;
+      if (sscanf(line, "Pid: %ld", &pid) == 1 && pid > 0) snprintf(norm, sizeof norm, "pid=%ld", pid);
+    } else if (strcmp(kind, "ptmx") == 0) {
+      unsigned index;
+      if (sscanf(line, "tty-index: %u", &index) == 1) snprintf(norm, sizeof norm, "tty-index=%u", index);
     }
     if (norm[0]) {
       h = fnv_str(h, norm);
@@ -195,8 +221,27 @@ static int anon_fingerprint(const char *kind, char *info, uint64_t *out) {
   return fields > 0;
 }
 
+/* The pid a pidfd refers to, without /proc; 0 where the kernel predates the query. */
+static long pidfd_pid_without_proc(int fd) {
+  struct fda_pidfd_info info;
+  memset(&info, 0, sizeof info);
+  info.mask = FDA_PIDFD_INFO_PID;
+  if (ioctl(fd, FDA_PIDFD_GET_INFO, &info) != 0 || !(info.mask & FDA_PIDFD_INFO_PID)) return 0;
+  return (long)info.pid;
+}
+
 /* Without fdinfo: name the anonymous kind by a query that changes nothing. */
-static const char *anon_kind_without_proc(int fd, uint64_t *fp, int *have_fp) {
+static const char *anon_kind_without_proc(int fd, long fs_magic, uint64_t *fp, int *have_fp) {
+  if (fs_magic == PID_FS_MAGIC) {
+    long pid = pidfd_pid_without_proc(fd);
+    if (pid > 0) {
+      char norm[40];
+      snprintf(norm, sizeof norm, "pid=%ld", pid);
+      *fp = fnv_str(FNV_OFFSET, norm);
+      *have_fp = 1;
+    }
+    return "pidfd";
+  }
   struct itimerspec its;
   if (timerfd_gettime(fd, &its) == 0) {
     /* it_value counts down; only the interval and the kind are stable. */
@@ -211,7 +256,23 @@ static const char *anon_kind_without_proc(int fd, uint64_t *fp, int *have_fp) {
   if (ioctl(fd, FDA_EPIOCGPARAMS, &params) == 0) return "eventpoll";
   int queued;
   if (ioctl(fd, FIONREAD, &queued) == 0) return "inotify";
+  /* Of the anonymous kinds, only an eventfd polls writable (until its counter
+   * is full); a zero-timeout poll consumes nothing. A signalfd has no such
+   * query and stays "anon". */
+  struct pollfd p = {.fd = fd, .events = POLLOUT, .revents = 0};
+  if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT)) return "eventfd";
   return "anon";
+}
+
+/* A pty master (opened through /dev/ptmx): its index, from fdinfo or TIOCGPTN. */
+static int ptmx_fingerprint(int fd, char *info, uint64_t *fp) {
+  if (info) return anon_fingerprint("ptmx", info, fp);
+  unsigned index;
+  if (ioctl(fd, TIOCGPTN, &index) != 0) return 0;
+  char norm[40];
+  snprintf(norm, sizeof norm, "tty-index=%u", index);
+  *fp = fnv_str(FNV_OFFSET, norm);
+  return 1;
 }
 
 /* "anon_inode:[eventfd]" -> "eventfd"; "anon_inode:inotify" -> "inotify". */
@@ -314,7 +375,7 @@ static void compose(struct fd_facts *f, struct fda_fd_desc *d) {
       anon_kind_from_target(d->target, kind, sizeof kind);
       if (f->info) have_fp = anon_fingerprint(kind, f->info, &fp);
     } else if (f->local_fd >= 0) {
-      snprintf(kind, sizeof kind, "%s", anon_kind_without_proc(f->local_fd, &fp, &have_fp));
+      snprintf(kind, sizeof kind, "%s", anon_kind_without_proc(f->local_fd, f->fs_magic, &fp, &have_fp));
     } else {
       snprintf(kind, sizeof kind, "anon");
     }
@@ -322,6 +383,13 @@ static void compose(struct fd_facts *f, struct fda_fd_desc *d) {
       snprintf(d->identity + len, sizeof d->identity - (size_t)len, ":%s:%016" PRIx64, kind, fp);
     else
       snprintf(d->identity + len, sizeof d->identity - (size_t)len, ":%s:-", kind);
+  } else if (S_ISCHR(f->st.st_mode) && major(f->st.st_rdev) == PTMX_MAJOR && minor(f->st.st_rdev) == PTMX_MINOR &&
+             !(f->fl & O_PATH)) {
+    uint64_t fp = 0;
+    if (ptmx_fingerprint(f->local_fd, f->info, &fp))
+      snprintf(d->identity + len, sizeof d->identity - (size_t)len, ":ptmx:%016" PRIx64, fp);
+    else
+      snprintf(d->identity + len, sizeof d->identity - (size_t)len, ":ptmx:-");
   }
 }
 

@@ -4,29 +4,36 @@
  * sides use this code so that their `identity` strings compare equal for the
  * same open file.
  *
- * identity := DEV ":" INO ":" ACC [ ":" ANON ":" FP ]
+ * identity := DEV ":" INO ":" ACC [ ":" KIND ":" FP ]
  *   DEV   "major:minor" of st_dev, INO decimal st_ino
  *   ACC   access mode: "r", "w", "rw" or "path" (O_PATH). Both ends of a pipe
  *         share one inode; the access mode tells them apart. O_CLOEXEC, the
  *         status flags (O_NONBLOCK, O_APPEND, which fcntl can change) and the
  *         position are left out: they differ across exec or over time.
- *   ANON  for anonymous inodes only (which all share one inode): the kind
- *         ("eventfd", "timerfd", "eventpoll", "inotify", "signalfd", ...)
- *   FP    16 hex digits, FNV-1a 64 over the fdinfo fields of that kind which
- *         do not change on their own: eventfd-id and semaphore mode; timerfd
- *         clockid, settime flags and it_interval; epoll targets (tfd, data,
- *         ino, sdev); inotify watches (wd, ino, sdev); signalfd sigmask.
- *         "-" when nothing tells instances of the kind apart.
+ *   KIND  only for files whose inode is shared by unrelated instances: the
+ *         anonymous kind ("eventfd", "timerfd", "eventpoll", "inotify",
+ *         "signalfd", "pidfd", ...; "anon" when it cannot be named), or
+ *         "ptmx" for a pty master (all masters share the /dev/ptmx inode)
+ *   FP    16 hex digits, FNV-1a 64 over the fields of that kind which do not
+ *         change on their own: eventfd-id and semaphore mode; timerfd clockid,
+ *         settime flags and it_interval; epoll targets (tfd, data, ino, sdev);
+ *         inotify watches (wd, ino, sdev); signalfd sigmask; the pid of a
+ *         pidfd; the tty index of a pty master. "-" when nothing tells
+ *         instances of the kind apart.
  *
  * Limits, stated rather than hidden: two timerfds with the same clock and
- * interval, two empty epolls or two inotifies without watches are
- * indistinguishable from fdinfo; two open() calls of one file share an
- * identity (it names the object and access mode, not the open file
- * description). Without /proc, fdinfo is missing: the anonymous kind is found
- * by harmless queries where the kernel offers one (timerfd_gettime, the epoll
- * parameter ioctl, FIONREAD for inotify), FP covers only what those queries
- * return, and `target` is "unknown". Identities computed without /proc are
- * comparable only with identities computed without /proc.
+ * interval, two empty epolls, two inotifies without watches or two signalfds
+ * with one mask are indistinguishable from fdinfo; two open() calls of one
+ * file share an identity (it names the object and access mode, not the open
+ * file description), and so do two pidfds of one process. Without /proc,
+ * fdinfo is missing: the kind is found by harmless queries where the kernel
+ * offers one (timerfd_gettime, the epoll parameter ioctl, FIONREAD for
+ * inotify, POLLOUT for eventfd, pidfs' magic for pidfd), FP covers only what
+ * those queries return (PIDFD_GET_INFO gives a pidfd's pid and TIOCGPTN a
+ * master's index, so those two read the same with and without /proc), a
+ * signalfd is "anon", and `target` is "unknown". Other anonymous identities
+ * computed without /proc are comparable only with identities computed
+ * without /proc.
  */
 #ifndef FDAUDIT_DESCRIBE_H
 #define FDAUDIT_DESCRIBE_H

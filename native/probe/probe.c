@@ -15,16 +15,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "describe.h"
@@ -109,52 +110,86 @@ static int snapshot_proc(struct fd_list *out) {
 }
 
 /*
- * Without /proc: ask the kernel about every number an fd can have. An fd can
- * sit above the soft and even the hard limit when a limit was lowered after it
- * was opened, so the bound is the largest of both limits and the default
- * fs.nr_open (1 << 20). poll() answers 1024 numbers per call (POLLNVAL marks a
- * closed one); it refuses more entries than the soft limit, where fcntl takes
- * over one number at a time.
+ * Without /proc: ask fcntl(F_GETFD) about every number an fd can have. fcntl
+ * sees every open fd; poll() would not do (it answers POLLNVAL for an O_PATH
+ * fd, which is open and crosses exec like any other).
+ *
+ * "Every number" is every number below the size of this process's fd table
+ * (no fd can sit at or above it, whatever the limits say; an fd can sit above
+ * the soft and even the hard limit when a limit was lowered after it was
+ * opened). The kernel does not publish that size outside /proc, but select()
+ * gives it away: it ignores bits at or above the table size, and fails with
+ * EBADF for a closed number below it. So "is N below the table size?" is
+ * answered by fcntl (open: yes) or else by a zero-timeout pselect6 on N alone
+ * (EBADF: yes, 0: no), and the size is found by doubling, then bisecting.
+ * The sweep then costs the table this process has, not a limit that an
+ * administrator can raise to 2^30.
+ *
+ * Where select is refused (a seccomp profile), the bound falls back to the
+ * largest of both limits and the default fs.nr_open (1 << 20).
  */
-static struct pollfd poll_batch[1024];
+#define TABLE_MIN 64 /* NR_OPEN_DEFAULT: no table is smaller */
 
-static int snapshot_scan(struct fd_list *out) {
+/* 1 when n is below the fd table size, 0 when not, -1 when select is refused. */
+static int below_table_size(int n) {
+  if (syscall(SYS_fcntl, n, F_GETFD) >= 0) return 1;
+  size_t bytes = ((size_t)n / 64 + 1) * 8;
+  /* Zero pages the kernel reads only up to its table size: mapped, not
+   * allocated, and unmapped again. No fd is involved. */
+  uint64_t *set = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (set == MAP_FAILED) return -1;
+  set[n / 64] = 1ULL << (n % 64);
+  struct timespec zero = {0, 0};
+  long r;
+  do r = syscall(SYS_pselect6, n + 1, set, NULL, NULL, &zero, NULL);
+  while (r < 0 && errno == EINTR);
+  int saved = errno;
+  munmap(set, bytes);
+  if (r >= 0) return r > 0; /* r > 0 cannot happen for a closed n; counted as below */
+  return saved == EBADF ? 1 : -1;
+}
+
+/* The fd table size (exact), or 0 when select is refused. */
+static uint64_t table_size(void) {
+  /* Invariant: lo - 1 is below the size and hi - 1 is not. */
+  uint64_t lo = TABLE_MIN, hi = 2 * TABLE_MIN;
+  for (;;) {
+    int below = below_table_size((int)(hi - 1));
+    if (below < 0) return 0;
+    if (!below) break;
+    lo = hi;
+    /* No table reaches INT_MAX (fs.nr_open stops below 2^31 - 64). */
+    if (2 * hi > (uint64_t)INT_MAX) {
+      hi = (uint64_t)INT_MAX;
+      break;
+    }
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    int below = below_table_size((int)(mid - 1));
+    if (below < 0) return 0;
+    if (below) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static uint64_t static_bound(void) {
   struct rlimit rl;
   uint64_t bound = 1u << 20;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > bound) bound = rl.rlim_cur;
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max > bound) bound = rl.rlim_max;
   }
-  if (bound > (uint64_t)INT_MAX + 1) bound = (uint64_t)INT_MAX + 1;
-  uint64_t batch = 1024;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < batch)
-    batch = rl.rlim_cur;
+  return bound > (uint64_t)INT_MAX + 1 ? (uint64_t)INT_MAX + 1 : bound;
+}
 
-  for (uint64_t base = 0; base < bound;) {
-    uint64_t n = bound - base < batch ? bound - base : batch;
-    int polled = 0;
-    if (n > 0) {
-      for (uint64_t i = 0; i < n; i++) {
-        poll_batch[i].fd = (int)(base + i);
-        poll_batch[i].events = 0;
-        poll_batch[i].revents = 0;
-      }
-      int r;
-      do r = poll(poll_batch, (nfds_t)n, 0);
-      while (r < 0 && errno == EINTR);
-      polled = r >= 0;
-    }
-    if (polled) {
-      for (uint64_t i = 0; i < n; i++)
-        if (!(poll_batch[i].revents & POLLNVAL) && fd_list_add(out, (int)(base + i)) < 0) return -1;
-      base += n;
-    } else {
-      uint64_t step = n > 0 ? n : 1024;
-      for (uint64_t i = 0; i < step && base + i < bound; i++)
-        if (fcntl((int)(base + i), F_GETFD) >= 0 && fd_list_add(out, (int)(base + i)) < 0) return -1;
-      base += step;
-    }
-  }
+static int snapshot_scan(struct fd_list *out) {
+  uint64_t bound = table_size();
+  if (bound == 0) bound = static_bound();
+  for (uint64_t fd = 0; fd < bound; fd++)
+    if (syscall(SYS_fcntl, (int)fd, F_GETFD) >= 0 && fd_list_add(out, (int)fd) < 0) return -1;
   return 0;
 }
 

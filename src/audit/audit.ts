@@ -14,7 +14,7 @@ import { applySignalState } from '../native/fdops.ts';
 import { readProbeReport } from '../probe/parse.ts';
 import { probeArgv } from '../probe/path.ts';
 import { restoreDispositions, signalDispositions } from './dispositions.ts';
-import { errorResult, judge } from './judge.ts';
+import { errorResult, judge, type JudgeContext } from './judge.ts';
 import type { AuditResult } from './types.ts';
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -156,7 +156,7 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
     } catch (err) {
       return errorResult(launcher.id, kernel, 'error', `no usable probe report: ${describe(err)}`, scenario);
     }
-    const ctx: { kernel: string; closeStrategy: string | null; scenario?: string } = { kernel, closeStrategy: outcome.closeStrategy };
+    const ctx: JudgeContext = { kernel, closeStrategy: outcome.closeStrategy, skippedBaits: set.skipped };
     if (scenario) ctx.scenario = scenario;
     return judge(set.baits, report, launcher, ctx);
   } catch (err) {

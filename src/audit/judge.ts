@@ -3,7 +3,7 @@
  * found by identity (so a bait the launcher renumbered is still found), the child's other fds,
  * its limits and signals.
  */
-import type { Bait } from '../bait/types.ts';
+import { BAIT_KINDS, type Bait, type SkippedBait } from '../bait/types.ts';
 import type { ProbeReport } from '../probe/types.ts';
 import type { AuditResult, BaitVerdict, ExtraFd } from './types.ts';
 
@@ -11,6 +11,8 @@ export interface JudgeContext {
   kernel?: string;
   closeStrategy?: string | null;
   scenario?: string;
+  /** Kinds the bait set could not open here: listed as skipped, never judged. */
+  skippedBaits?: readonly SkippedBait[];
 }
 
 /** What judge() needs to know about the launcher. */
@@ -50,7 +52,7 @@ export function judge(baits: readonly Bait[], report: ProbeReport, launcher: Jud
   }
   for (const b of ordered) if (!found.has(b)) found.set(b, find(b));
 
-  const verdicts: BaitVerdict[] = baits.map((b) => {
+  const judged: BaitVerdict[] = baits.map((b) => {
     const childFd = found.get(b) ?? null;
     const v: BaitVerdict = {
       kind: b.kind,
@@ -62,6 +64,8 @@ export function judge(baits: readonly Bait[], report: ProbeReport, launcher: Jud
     if (b.target) v.target = b.target;
     return v;
   });
+
+  const verdicts = withSkipped(judged, context.skippedBaits ?? [], launcher);
 
   const extraFds: ExtraFd[] = report.fds
     .filter((f) => f.fd > STDIO_TOP && !claimed.has(f.fd))
@@ -81,6 +85,22 @@ export function judge(baits: readonly Bait[], report: ProbeReport, launcher: Jud
   };
   if (context.scenario) result.scenario = context.scenario;
   return result;
+}
+
+/** Skipped baits in their place in catalogue order; the judged ones keep the order they came in. */
+function withSkipped(judged: BaitVerdict[], skipped: readonly SkippedBait[], launcher: JudgedLauncher): BaitVerdict[] {
+  if (skipped.length === 0) return judged;
+  const rank = (v: BaitVerdict): number => BAIT_KINDS.indexOf(v.kind);
+  const marks: BaitVerdict[] = skipped.map((s) => ({
+    kind: s.kind,
+    fd: null,
+    expected: s.kind === 'passed' && launcher.canPassFds ? 'present' : 'absent',
+    crossed: false,
+    childFd: null,
+    skipped: true,
+    reason: s.reason,
+  }));
+  return [...judged, ...marks].sort((a, b) => rank(a) - rank(b));
 }
 
 /** A result without a report: the launch failed, the probe died, the report was unreadable, or a timeout. */

@@ -30,6 +30,8 @@ export function sealedPolicyFindings(r: AuditResult, options: PolicyOptions = {}
     return [{ kind: 'error', message: `${where(r)} ${r.status === 'error' ? 'failed' : 'was skipped'}: ${r.error ?? 'no reason given'}` }];
   }
   for (const b of r.baits) {
+    // Not opened here (the kernel or sandbox refused the kind): nothing to find, nothing proven.
+    if (b.skipped) continue;
     const target = b.target ? ` (${b.target})` : '';
     if (b.crossed && b.expected === 'absent') {
       out.push({ kind: 'bait-leaked', bait: b.kind, message: `${where(r)} leaked ${b.kind} fd ${b.fd} -> child fd ${b.childFd}${target}` });

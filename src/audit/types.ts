@@ -6,14 +6,20 @@ export type AuditStatus = 'sealed' | 'leak' | 'error' | 'skipped';
 
 export interface BaitVerdict {
   kind: BaitKind;
-  /** Fd number in the launching process. */
-  fd: number;
+  /** Fd number in the launching process; null for a skipped bait (nothing was opened). */
+  fd: number | null;
   expected: 'absent' | 'present';
   crossed: boolean;
   /** Fd number in the child where it was found (matched by identity), else null. */
   childFd: number | null;
   /** readlink target in the parent, for messages. */
   target?: string;
+  /**
+   * The kernel or sandbox refused this kind here (pidfd_open → ENOSYS, no /dev/ptmx, …): it was not
+   * opened, so nothing was tested. It counts neither as sealed nor as a leak; `reason` says why.
+   */
+  skipped?: true;
+  reason?: string;
 }
 
 export interface ExtraFd {

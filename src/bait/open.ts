@@ -7,13 +7,13 @@
  * moves it to another number.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fdops from '../native/fdops.ts';
 import type { Limit } from '../probe/types.ts';
 import { describeFd } from '../probe/describe.ts';
 import { BAIT_KINDS } from './types.ts';
-import type { Bait, BaitKind, BaitSet } from './types.ts';
+import type { Bait, BaitKind, BaitSet, SkippedBait } from './types.ts';
 
 export interface OpenBaitsOptions {
   /** Where the temp directory for file baits is made (default: os.tmpdir()). */
@@ -63,6 +63,36 @@ function checkOptions(options: OpenBaitsOptions | undefined): Required<OpenBaits
   return { highFd, tmpRoot };
 }
 
+/**
+ * Kinds that a kernel or sandbox may refuse, and the errnos that mean it did: an older kernel
+ * (pidfd_open → ENOSYS), a seccomp profile (EPERM, EACCES), a container without /dev/ptmx (ENOENT,
+ * ENODEV, ENXIO), a network sandbox without netlink (EAFNOSUPPORT, EPROTONOSUPPORT). Such a bait is
+ * skipped with the reason; any other failure, or a refusal of a kind every Linux has, is an error.
+ */
+export const REFUSABLE_KINDS: readonly BaitKind[] = ['o-path', 'signalfd', 'pidfd', 'pty', 'unix-listen', 'netlink'];
+const REFUSABLE: ReadonlySet<BaitKind> = new Set(REFUSABLE_KINDS);
+const REFUSALS = new Set([
+  'ENOSYS', 'EPERM', 'EACCES', 'ENOENT', 'ENODEV', 'ENXIO', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EOPNOTSUPP',
+]);
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** "pidfd_open: ENOSYS (Function not implemented)" when `err` is a refusal, else null. */
+function refusal(err: unknown): string | null {
+  const e = err as { errno?: unknown; syscall?: unknown; message?: unknown } | null;
+  if (!e || typeof e.errno !== 'number') return null;
+  const name = ERRNO_NAMES.get(e.errno);
+  if (!name || !REFUSALS.has(name)) return null;
+  const text = typeof e.message === 'string' ? /failed: ([^(]+?)\s*(\(|$)/.exec(e.message)?.[1] : undefined;
+  return `${typeof e.syscall === 'string' ? e.syscall : 'open'}: ${name}${text ? ` (${text})` : ''}`;
+}
+
+/** A signal set per bait set (real-time signals chosen by the serial's bits): what tells two signalfds apart. */
+function signalfdSignals(n: number): string[] {
+  const out = ['SIGRTMIN+21'];
+  for (let bit = 0; bit < 20; bit++) if (n & (1 << bit)) out.push(`SIGRTMIN+${bit + 1}`);
+  return out;
+}
+
 const finite = (l: Limit): number => (l === 'unlimited' ? Number.MAX_SAFE_INTEGER : l);
 
 /**
@@ -94,6 +124,7 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
   const opts = checkOptions(options);
 
   const baits: Bait[] = [];
+  const skipped: SkippedBait[] = [];
   const keep: number[] = [];
   /** Every fd this set owns (baits and CLOEXEC helpers), closed in reverse order. */
   const owned: number[] = [];
@@ -189,6 +220,19 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
         fdops.inotifyAddWatch(fd, tempDir());
         return fd;
       }
+      case 'o-path':
+        // Opened for its path only: no I/O, so poll() reports it closed (POLLNVAL), yet it crosses exec.
+        return own(fdops.open(tempFile('o-path'), 'path'));
+      case 'signalfd':
+        return own(fdops.signalfd(signalfdSignals(nextSerial())));
+      case 'pidfd':
+        return own(fdops.pidfd(process.pid));
+      case 'pty':
+        return own(fdops.ptmx());
+      case 'unix-listen':
+        return own(fdops.unixListen().fd);
+      case 'netlink':
+        return own(fdops.netlink());
       case 'high-fd':
         return moveAbove(own(fdops.open(tempFile('high-fd'), 'r')), opts.highFd);
       case 'above-soft-limit':
@@ -201,6 +245,34 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
         return fd;
       }
     }
+  };
+
+  /**
+   * `want` when F_DUPFD can place an fd there, else the highest number below it that it can. The two
+   * differ where the reported limits promise more than the kernel hands out (a personality that emulates
+   * a huge RLIMIT_NOFILE: F_DUPFD still stops at the real limit, with EINVAL).
+   */
+  const highestPlaceable = (fd: number, want: number): number => {
+    const reaches = (min: number): boolean => {
+      try {
+        fdops.close(fdops.dupAbove(fd, min, true));
+        return true;
+      } catch (err) {
+        const code = ERRNO_NAMES.get((err as { errno?: number }).errno ?? 0);
+        if (code === 'EINVAL' || code === 'EMFILE') return false;
+        throw err;
+      }
+    };
+    if (reaches(want)) return want;
+    // Bisect: `lo` is reached (the fd itself sits there), `hi` is not.
+    let lo = fd;
+    let hi = want;
+    while (hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (reaches(mid)) lo = mid;
+      else hi = mid;
+    }
+    return lo;
   };
 
   /**
@@ -217,7 +289,7 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
     if (finite(before.soft) < hard) fdops.setRlimitNofile(hard, before.hard);
     let placed: number;
     try {
-      placed = fdops.isOpen(hard - 1) ? moveAbove(fd, hard - 64) : moveAbove(fd, hard - 1);
+      placed = moveAbove(fd, highestPlaceable(fd, fdops.isOpen(hard - 1) ? hard - 64 : hard - 1));
     } catch (err) {
       settleSoftLimit();
       throw err;
@@ -232,7 +304,15 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
     // above-soft-limit last: the lowered soft limit must not get in the way of the others.
     const order = [...wanted.filter((k) => k !== 'above-soft-limit'), ...wanted.filter((k) => k === 'above-soft-limit')];
     for (const kind of order) {
-      const fd = openOne(kind);
+      let fd: number;
+      try {
+        fd = openOne(kind);
+      } catch (err) {
+        const reason = REFUSABLE.has(kind) ? refusal(err) : null;
+        if (reason === null) throw err;
+        skipped.push({ kind, reason });
+        continue;
+      }
       const d = describeFd(fd);
       baits.push({ kind, fd, identity: d.identity, target: d.target, expected: kind === 'passed' ? 'present' : 'absent' });
     }
@@ -251,8 +331,10 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
     }
     throw err;
   }
-  baits.sort((a, b) => BAIT_KINDS.indexOf(a.kind) - BAIT_KINDS.indexOf(b.kind));
-  return { baits, keep, close };
+  const order = (a: { kind: BaitKind }, b: { kind: BaitKind }): number => BAIT_KINDS.indexOf(a.kind) - BAIT_KINDS.indexOf(b.kind);
+  baits.sort(order);
+  skipped.sort(order);
+  return { baits, skipped, keep, close };
 }
 
 /** Open fd numbers of this process, ascending (for "nothing left behind" checks). */

@@ -2,7 +2,8 @@
 
 export const BAIT_KINDS = [
   'file', 'dir', 'pipe', 'socketpair', 'tcp-listen', 'udp', 'eventfd', 'timerfd', 'epoll',
-  'memfd', 'inotify', 'high-fd', 'above-soft-limit', 'cloexec', 'passed',
+  'memfd', 'inotify', 'o-path', 'signalfd', 'pidfd', 'pty', 'unix-listen', 'netlink',
+  'high-fd', 'above-soft-limit', 'cloexec', 'passed',
 ] as const;
 export type BaitKind = (typeof BAIT_KINDS)[number];
 
@@ -18,8 +19,17 @@ export interface Bait {
   expected: 'absent' | 'present';
 }
 
+/** A kind the kernel or sandbox refused to open here (pidfd_open → ENOSYS, no /dev/ptmx, …). */
+export interface SkippedBait {
+  kind: BaitKind;
+  /** What refused it, e.g. "pidfd_open: ENOSYS (Function not implemented)". */
+  reason: string;
+}
+
 export interface BaitSet {
   baits: Bait[];
+  /** Kinds asked for that could not be opened here; never counted as sealed. */
+  skipped: SkippedBait[];
   /** Fds to hand to the launcher on purpose (the `passed` bait). */
   keep: number[];
   /** Closes every bait fd and restores any limit changed for `above-soft-limit`. Idempotent. */

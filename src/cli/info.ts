@@ -1,5 +1,6 @@
 /** `fdaudit launchers` and `fdaudit baits`: what a run can use. */
 import type { Command } from 'commander';
+import { openBaits, REFUSABLE_KINDS } from '../bait/open.ts';
 import { BAIT_KINDS } from '../bait/types.ts';
 import { launchers } from '../launchers/registry.ts';
 import { selectLaunchers } from '../orchestrate/selection.ts';
@@ -18,6 +19,12 @@ export const BAIT_DESCRIPTIONS: Readonly<Record<(typeof BAIT_KINDS)[number], str
   epoll: 'an epoll instance',
   memfd: 'a memfd',
   inotify: 'an inotify instance',
+  'o-path': 'an O_PATH fd (poll() calls it closed: POLLNVAL)',
+  signalfd: 'a signalfd',
+  pidfd: 'a pidfd (of the launching process)',
+  pty: 'a pty master from /dev/ptmx, as terminal libraries hold one',
+  'unix-listen': 'a listening AF_UNIX socket',
+  netlink: 'a NETLINK_ROUTE socket',
   'high-fd': 'an fd at a number >= 1024 (FD_SETSIZE)',
   'above-soft-limit': 'an fd above the soft RLIMIT_NOFILE in force when the launcher runs',
   cloexec: 'control: an O_CLOEXEC fd that must never cross',
@@ -40,10 +47,17 @@ export function registerInfo(program: Command): void {
     });
   program
     .command('baits')
-    .description('list the bait kinds')
+    .description('list the bait kinds (and those this kernel or sandbox refuses to open)')
     .action(() => {
+      // Each kind opened once and closed again: what a run here would skip, and why.
+      const set = openBaits(REFUSABLE_KINDS);
+      const refused = new Map(set.skipped.map((s) => [s.kind, s.reason]));
+      set.close();
       const width = Math.max(...BAIT_KINDS.map((k) => k.length));
-      for (const k of BAIT_KINDS) process.stdout.write(`${k.padEnd(width)}  ${BAIT_DESCRIPTIONS[k]}\n`);
+      for (const k of BAIT_KINDS) {
+        const why = refused.get(k);
+        process.stdout.write(`${k.padEnd(width)}  ${BAIT_DESCRIPTIONS[k]}${why ? ` (refused here, skipped: ${why})` : ''}\n`);
+      }
     });
 }
 

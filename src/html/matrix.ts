@@ -39,7 +39,11 @@ function td(cell: Cell, attrs = '', title = ''): string {
 function baitTitle(result: AuditResult, kind: string): string {
   return result.baits
     .filter((b) => b.kind === kind)
-    .map((b) => `${kind} fd ${b.fd}${b.target ? ` (${b.target})` : ''}: expected ${b.expected}, ${b.crossed ? `crossed as fd ${b.childFd}` : 'did not cross'}`)
+    .map((b) =>
+      b.skipped
+        ? `${kind}: skipped, not opened here: ${b.reason ?? 'no reason given'}`
+        : `${kind} fd ${b.fd}${b.target ? ` (${b.target})` : ''}: expected ${b.expected}, ${b.crossed ? `crossed as fd ${b.childFd}` : 'did not cross'}`,
+    )
     .join('\n');
 }
 

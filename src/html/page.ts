@@ -146,7 +146,7 @@ function auditBlock(input: PageInput): string {
     `<span class="good">${count('sealed')} sealed</span><span class="bad">${count('leak')} leak</span>` +
     `<span class="bad">${count('error')} error</span><span class="warn">${count('skipped')} skipped</span>` +
     `<span class="muted">tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped</span></p>`;
-  const legend = '<p class="note">✓ sealed · ✗ crossed (child fd) · → passed on purpose and arrived · ○ passed but missing · · not tested. ' +
+  const legend = '<p class="note">✓ sealed · ✗ crossed (child fd) · → passed on purpose and arrived · ○ passed but missing · skip: not opened here (the kernel or sandbox refused the kind) · · not tested. ' +
     'Hover a cell for the fds behind it; the verdict cell explains the row.</p>';
   return `${summary}<div class="filters">${renderFilters(matrixFacets(input.audit))}</div>` +
     `<p class="note" id="shown"></p><div class="scroll">${renderMatrix(input.audit)}</div>${legend}`;

@@ -20,6 +20,11 @@ interface FdOpsBinding {
   inotifyAddWatch(fd: number, path: string): number;
   tcpListen(cloexec: boolean): { fd: number; port: number };
   udp(cloexec: boolean): { fd: number; port: number };
+  signalfd(signals: number[], cloexec: boolean): number;
+  pidfd(pid: number, cloexec: boolean): number;
+  ptmx(cloexec: boolean): number;
+  unixListen(cloexec: boolean): { fd: number; address: string };
+  netlink(cloexec: boolean): number;
   open(path: string, mode: OpenMode, cloexec: boolean): number;
   dupAbove(fd: number, min: number, cloexec: boolean): number;
   dupTo(fd: number, target: number, cloexec: boolean): number;
@@ -61,6 +66,16 @@ export const inotifyAddWatch = (fd: number, path: string): number => b().inotify
 export const tcpListen = (cloexec = false): { fd: number; port: number } => b().tcpListen(cloexec);
 /** A UDP socket bound to 127.0.0.1 on a kernel-chosen port. */
 export const udp = (cloexec = false): { fd: number; port: number } => b().udp(cloexec);
+/** A signalfd for these signals (names); it changes no disposition and no mask. */
+export const signalfd = (signals: readonly string[], cloexec = false): number => b().signalfd(signals.map(signalNumber), cloexec);
+/** pidfd_open(pid); O_CLOEXEC cleared unless `cloexec` (pidfd_open always sets it). */
+export const pidfd = (pid: number, cloexec = false): number => b().pidfd(pid, cloexec);
+/** A pty master from /dev/ptmx (O_NOCTTY). */
+export const ptmx = (cloexec = false): number => b().ptmx(cloexec);
+/** A listening AF_UNIX stream socket on a kernel-chosen abstract address ("@…"). */
+export const unixListen = (cloexec = false): { fd: number; address: string } => b().unixListen(cloexec);
+/** An unbound NETLINK_ROUTE socket. */
+export const netlink = (cloexec = false): number => b().netlink(cloexec);
 export const open = (path: string, mode: OpenMode = 'r', cloexec = false): number => b().open(path, mode, cloexec);
 /** F_DUPFD: the lowest free fd >= min (must be below the soft limit). */
 export const dupAbove = (fd: number, min: number, cloexec = false): number => b().dupAbove(fd, min, cloexec);

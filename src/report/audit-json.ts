@@ -96,5 +96,9 @@ function normalizeResult(r: AuditResult): AuditResult {
 function normalizeBait(b: BaitVerdict): BaitVerdict {
   const out: BaitVerdict = { kind: b.kind, fd: b.fd, expected: b.expected, crossed: b.crossed, childFd: b.childFd ?? null };
   if (b.target !== undefined) out.target = b.target;
+  if (b.skipped) {
+    out.skipped = true;
+    out.reason = b.reason ?? 'no reason given';
+  }
   return out;
 }

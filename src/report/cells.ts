@@ -15,9 +15,11 @@ export const SYMBOLS = {
   arrived: '→',
   missing: '○',
   untested: '·',
+  /** The kernel or sandbox refused the kind here: not opened, nothing tested. */
+  skipped: 'skip',
 } as const;
 
-/** Short column headers, so fifteen bait columns fit a terminal; the legend spells them out. */
+/** Short column headers, so twenty-one bait columns fit a terminal; the legend spells them out. */
 export const BAIT_HEADERS: Readonly<Record<string, string>> = {
   file: 'file',
   dir: 'dir',
@@ -30,6 +32,12 @@ export const BAIT_HEADERS: Readonly<Record<string, string>> = {
   epoll: 'epoll',
   memfd: 'memfd',
   inotify: 'inot',
+  'o-path': 'opath',
+  signalfd: 'sigfd',
+  pidfd: 'pidfd',
+  pty: 'pty',
+  'unix-listen': 'unixl',
+  netlink: 'nlink',
   'high-fd': 'hifd',
   'above-soft-limit': '>soft',
   cloexec: 'cloex',
@@ -56,8 +64,11 @@ function childFds(baits: readonly BaitVerdict[]): number[] {
 }
 
 /** The cell for every bait of one kind in one result (usually one bait). */
-export function baitCell(baits: readonly BaitVerdict[]): Cell {
-  if (baits.length === 0) return { text: SYMBOLS.untested, tone: 'muted' };
+export function baitCell(all: readonly BaitVerdict[]): Cell {
+  if (all.length === 0) return { text: SYMBOLS.untested, tone: 'muted' };
+  // A skipped bait proves nothing either way: the cell says so rather than ✓.
+  const baits = all.filter((b) => !b.skipped);
+  if (baits.length === 0) return { text: SYMBOLS.skipped, tone: 'warn' };
   const leaked = baits.filter((b) => b.expected === 'absent' && b.crossed);
   if (leaked.length > 0) return { text: withFds(SYMBOLS.leaked, childFds(leaked)), tone: 'bad' };
   const missing = baits.filter((b) => b.expected === 'present' && !b.crossed);
@@ -129,7 +140,11 @@ export function verdict(result: AuditResult): Verdict {
   if (result.status === 'error' || result.status === 'skipped') {
     return { word, tone, detail: oneLine(result.error ?? 'no reason given') };
   }
-  const parts: string[] = [crossedPhrase(result.baits)];
+  const parts: string[] = [crossedPhrase(result.baits.filter((b) => !b.skipped))];
+  const skipped = result.baits.filter((b) => b.skipped);
+  if (skipped.length > 0) {
+    parts.push(`not opened here: ${skipped.map((b) => `${b.kind} (${oneLine(b.reason ?? 'no reason given')})`).join(', ')}`);
+  }
   if (result.extraFds.length > 0) {
     const n = result.extraFds.length;
     parts.push(`${n} extra fd${n === 1 ? '' : 's'} (${result.extraFds.map((e) => `${e.fd} ${oneLine(e.target)}`).join(', ')})`);

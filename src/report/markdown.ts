@@ -153,7 +153,7 @@ function legend(kinds: readonly string[]): string[] {
     '',
     `- ${s.sealed} sealed (did not reach the child); ${s.leaked} N leaked, found as child fd N`,
     `- ${s.arrived} N passed on purpose, arrived as child fd N; ${s.missing} passed on purpose, did not arrive`,
-    `- ${s.untested} not tested; - no probe report`,
+    `- ${s.skipped} not opened here (the kernel or sandbox refused the kind; the verdict line says why); ${s.untested} not tested; - no probe report`,
     `- extra: fds the launcher itself left open; soft: the child's soft RLIMIT\\_NOFILE (${s.leaked} above ${FD_SETSIZE}); ` +
       'signals: b: blocked, i: ignored in the child',
   ];

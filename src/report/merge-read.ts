@@ -194,9 +194,11 @@ function checkResult(v: unknown, where: string, bad: (w: string) => MergeInputEr
   }
   if (!Array.isArray(v.baits)) throw bad(`${where}.baits must be an array`);
   v.baits.forEach((b, i) => {
-    const ok = isObj(b) && typeof b.kind === 'string' && Number.isInteger(b.fd) && (b.expected === 'absent' || b.expected === 'present') &&
+    // A kind refused where the run was made has no fd: it says skipped, and why.
+    const skipped = isObj(b) && b.skipped === true && b.fd === null && typeof b.reason === 'string';
+    const ok = isObj(b) && typeof b.kind === 'string' && (Number.isInteger(b.fd) || skipped) && (b.expected === 'absent' || b.expected === 'present') &&
       typeof b.crossed === 'boolean' && (b.childFd === null || b.childFd === undefined || Number.isInteger(b.childFd));
-    if (!ok) throw bad(`${where}.baits[${i}] must have kind, fd, expected (absent or present), crossed and childFd`);
+    if (!ok) throw bad(`${where}.baits[${i}] must have kind, fd (or skipped: true, fd: null and a reason), expected (absent or present), crossed and childFd`);
   });
   if (!Array.isArray(v.extraFds) || !v.extraFds.every((e) => isObj(e) && Number.isInteger(e.fd) && typeof e.target === 'string')) {
     throw bad(`${where}.extraFds must be an array of { fd, target, type }`);

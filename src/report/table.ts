@@ -190,6 +190,7 @@ export function renderLegend(kinds: readonly string[], p: Painter): string {
     ],
     [
       `${p.tone('warn', s.missing)} passed on purpose, did not arrive`,
+      `${p.tone('warn', s.skipped)} not opened here (refused by the kernel or sandbox)`,
       `${p.tone('muted', s.untested)} not tested`,
       `- no probe report`,
     ],

@@ -4,8 +4,9 @@
  * its fd in parent and child, the target and the kernel (see messages.ts).
  *
  * A result that could not be judged here because its launcher or personality is unavailable (`skipped`)
- * fails nothing: the test is recorded as skipped with the reason. A result with status `error` fails
- * every assertion but `status(result, 'error')`.
+ * fails nothing: the test is recorded as skipped with the reason, and so is a bait assertion on a kind
+ * the kernel or sandbox refused to open here (a skipped bait). A result with status `error` fails every
+ * assertion but `status(result, 'error')`.
  */
 import { Assert } from '@japa/assert';
 import type { AuditResult, AuditStatus, BaitVerdict } from '../audit/types.ts';
@@ -45,6 +46,8 @@ declare module '@japa/assert' {
     noExtraFds(result: AuditResult): void;
     /** The result's status is `status`. */
     status(result: AuditResult, status: AuditStatus): void;
+    /** The bait of `kind` was not opened here (refused by the kernel or sandbox), for a reason matching `reason`. */
+    baitSkipped(result: AuditResult, kind: BaitKind, reason?: RegExp): void;
   }
 }
 
@@ -80,8 +83,13 @@ function baitsOf(assert: Assert, result: AuditResult, kind: BaitKind): Verdicts 
   markTest({ launcher: result.launcher, kernel: result.kernel, bait: kind });
   if (skippedHere(result)) return { judged: false };
   if (result.status === 'error') failWith(assert, unjudgedMessage(result), result.error, kind);
-  const baits = result.baits.filter((b) => b.kind === kind);
+  const all = result.baits.filter((b) => b.kind === kind);
+  const baits = all.filter((b) => !b.skipped);
   if (baits.length > 0) return { judged: true, baits };
+  if (all.length > 0) {
+    markTest({ skipped: `bait ${kind} was not opened here: ${all.map((b) => b.reason ?? 'no reason given').join('; ')} ${kernelTag(result)}` });
+    return { judged: false };
+  }
   const selection = runState().options.baits;
   if (selection && !selection.includes(kind)) {
     markTest({ skipped: `bait ${kind} is not in this run's --bait selection (${selection.join(', ')})` });
@@ -160,6 +168,26 @@ export function installAssertions(): void {
       .filter((b) => b.crossed !== (b.expected === 'present'))
       .map((b) => (b.crossed ? leakedMessage(result, b) : notCrossedMessage(result, b)));
     if (wrong.length) failWith(this, wrong.join('; '));
+  });
+
+  Assert.macro('baitSkipped', function (this: Assert, result: AuditResult, kind: BaitKind, reason?: RegExp) {
+    checkResult(result, 'baitSkipped');
+    checkKind(kind, 'baitSkipped');
+    if (reason !== undefined && !(reason instanceof RegExp)) throw new TypeError('assert.baitSkipped(): reason must be a RegExp');
+    this.incrementAssertionsCount();
+    markTest({ launcher: result.launcher, kernel: result.kernel, bait: kind });
+    if (skippedHere(result)) return;
+    if (result.status === 'error') failWith(this, unjudgedMessage(result), result.error, kind);
+    const all = result.baits.filter((b) => b.kind === kind);
+    if (all.length === 0) failWith(this, `${result.launcher} result has no ${kind} bait ${kernelTag(result)}`);
+    const opened = all.filter((b) => !b.skipped);
+    if (opened.length > 0) {
+      failWith(this, `${result.launcher}: the ${kind} bait was opened (fd ${opened.map((b) => b.fd).join(', ')}), expected it refused here ${kernelTag(result)}`, 'opened', 'skipped');
+    }
+    const bad = all.filter((b) => reason && !reason.test(b.reason ?? ''));
+    if (bad.length > 0) {
+      failWith(this, `${result.launcher}: the ${kind} bait was skipped for another reason: ${bad.map((b) => b.reason).join('; ')} ${kernelTag(result)}`, bad[0]?.reason, String(reason));
+    }
   });
 
   Assert.macro('softLimitAtMost', function (this: Assert, result: AuditResult, max: number = FD_SETSIZE) {

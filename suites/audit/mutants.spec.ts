@@ -196,7 +196,7 @@ test.group('mutant:no-signal-reset (F5): the parent\'s blocked mask and ignored 
 test.group('mutant:low-renumber: a stray fd moved to a low number is found by identity only', () => {
   mutantChecks('mutant:low-renumber', {
     'moves the highest stray to a low number': (assert, r) => {
-      const strays = r.baits.filter((b) => b.expected === 'absent' && b.kind !== 'cloexec');
+      const strays = r.baits.filter((b): b is typeof b & { fd: number } => b.expected === 'absent' && b.kind !== 'cloexec' && b.fd !== null);
       if (strays.length === 0) return assert.notEqual(r.status, 'error', messages.unjudgedMessage(r));
       assert.status(r, 'leak');
       const moved = r.baits.filter((b) => b.crossed && b.childFd !== b.fd);

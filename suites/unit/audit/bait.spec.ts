@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openBaits, openFds } from '../../../src/bait/open.ts';
 import { BAIT_KINDS } from '../../../src/bait/types.ts';
 import type { BaitKind, BaitSet } from '../../../src/bait/types.ts';
+import type { AuditResult } from '../../../src/audit/types.ts';
 import { kernelWrapperPath, wrapArgv } from '../../../src/kernels/index.ts';
 import * as fdops from '../../../src/native/fdops.ts';
 import { describeFd } from '../../../src/probe/describe.ts';
@@ -33,6 +34,8 @@ function withBaits(kinds: readonly BaitKind[], body: (set: BaitSet) => void): vo
 test.group('baits: opening', () => {
   test('every kind opens once, non-CLOEXEC except the control, with distinct identities', ({ assert }) => {
     withBaits(BAIT_KINDS, (set) => {
+      // Everything opens on this host (a sandbox that refuses a kind skips it: see the linux-5.2 test).
+      assert.deepEqual(set.skipped, []);
       assert.deepEqual(set.baits.map((b) => b.kind), [...BAIT_KINDS]);
       for (const b of set.baits) {
         assert.isTrue(fdops.isOpen(b.fd), b.kind);
@@ -50,6 +53,7 @@ test.group('baits: opening', () => {
       const types: Partial<Record<BaitKind, string>> = {
         file: 'file', dir: 'dir', pipe: 'pipe', socketpair: 'socket', 'tcp-listen': 'socket', udp: 'socket',
         eventfd: 'anon', timerfd: 'anon', epoll: 'anon', inotify: 'anon', memfd: 'memfd',
+        'o-path': 'file', signalfd: 'anon', pidfd: 'anon', pty: 'char', 'unix-listen': 'socket', netlink: 'socket',
       };
       for (const [k, t] of Object.entries(types)) assert.equal(describeFd(at(k as BaitKind)?.fd ?? -1).type, t, k);
     });
@@ -93,14 +97,16 @@ test.group('baits: what a child sees', () => {
     assert.lengthOf(after.fds.filter((f) => ids.has(f.identity)), 0);
   });
 
-  test('two bait sets have no identity in common', ({ assert }) => {
+  test('two bait sets have no identity in common but the pidfd (both name this process)', ({ assert }) => {
     withBaits(BAIT_KINDS, (a) => {
       withBaits(BAIT_KINDS, (b) => {
         const ids = new Set(a.baits.map((x) => x.identity));
-        assert.deepEqual(b.baits.filter((x) => ids.has(x.identity)).map((x) => x.kind), []);
+        const shared = b.baits.filter((x) => ids.has(x.identity)).map((x) => x.kind);
+        assert.deepEqual(shared, b.skipped.some((s) => s.kind === 'pidfd') ? [] : ['pidfd']);
         const rep = probeChild();
         for (const x of [...a.baits, ...b.baits].filter((x) => x.kind !== 'cloexec')) {
-          assert.deepEqual(rep.fds.filter((f) => f.identity === x.identity).map((f) => f.fd), [x.fd], x.kind);
+          const expected = x.kind === 'pidfd' ? [a, b].map((s) => s.baits.find((y) => y.kind === 'pidfd')?.fd).sort((m, n) => (m ?? 0) - (n ?? 0)) : [x.fd];
+          assert.deepEqual(rep.fds.filter((f) => f.identity === x.identity).map((f) => f.fd), expected, x.kind);
         }
       });
     });
@@ -138,6 +144,64 @@ test.group('baits: without /proc', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }).skip(() => spawnSync(kernelWrapperPath(), ['--as', 'no-proc', '--', '/bin/true']).status !== 0, 'the no-proc personality is unavailable here');
+});
+
+/** Runs `body` (TypeScript statements with `openBaits` in scope) in a Node process under a personality; its JSON output. */
+function underPersonality(kernel: 'no-proc' | 'linux-5.2', body: string[]): { status: number | null; stderr: string; out: unknown } {
+  const dir = mkdtempSync(join(tmpdir(), 'fdaudit-bait-test-'));
+  try {
+    const src = (m: string) => JSON.stringify(join(process.cwd(), 'src', m));
+    const script = join(dir, 'child.mts');
+    writeFileSync(script, [`import { openBaits } from ${src('bait/open.ts')};`, ...body].join('\n'));
+    const [wrapper, ...args] = wrapArgv(kernel, [process.execPath, '--import', 'tsx', script]);
+    const res = spawnSync(wrapper as string, args, { encoding: 'utf8', cwd: process.cwd() });
+    return { status: res.status, stderr: res.stderr, out: res.status === 0 ? JSON.parse(res.stdout) : null };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test.group('baits: an O_PATH leak without /proc', () => {
+  // poll() reports an open O_PATH fd as POLLNVAL: a probe that took that for "closed" would call this
+  // leak sealed. The leaking control must be seen leaking, and the sealed launcher seen sealing.
+  test('under no-proc native:leak is seen passing the o-path bait at its number; native is seen sealing it', ({ assert }) => {
+    const res = underPersonality('no-proc', [
+      `import { existsSync } from 'node:fs';`,
+      `import { audit } from ${JSON.stringify(join(process.cwd(), 'src', 'audit', 'audit.ts'))};`,
+      `const rs = await audit({ launchers: ['native:leak', 'native'], baits: ['o-path', 'file'], kernel: 'no-proc' });`,
+      `console.log(JSON.stringify({ procVisible: existsSync('/proc/self/fd'), results: rs }));`,
+    ]);
+    assert.equal(res.status, 0, res.stderr);
+    const out = res.out as { procVisible: boolean; results: AuditResult[] };
+    assert.isFalse(out.procVisible);
+    const [leak, sealed] = out.results;
+    const oPath = (r: AuditResult | undefined) => r?.baits.find((b) => b.kind === 'o-path');
+    assert.equal(leak?.status, 'leak', JSON.stringify(leak));
+    assert.isTrue(oPath(leak)?.crossed, 'the O_PATH fd that crossed was not seen');
+    assert.equal(oPath(leak)?.childFd, oPath(leak)?.fd);
+    assert.equal(sealed?.status, 'sealed', JSON.stringify(sealed));
+    assert.isFalse(oPath(sealed)?.crossed);
+  }).skip(() => spawnSync(kernelWrapperPath(), ['--as', 'no-proc', '--', '/bin/true']).status !== 0, 'the no-proc personality is unavailable here');
+});
+
+test.group('baits: refused kinds', () => {
+  test('under linux-5.2 the pidfd bait is skipped with the reason and the rest opens; on the host it opens', ({ assert }) => {
+    const res = underPersonality('linux-5.2', [
+      `const set = openBaits();`,
+      `console.log(JSON.stringify({ opened: set.baits.map((b) => b.kind), skipped: set.skipped }));`,
+      `set.close();`,
+    ]);
+    assert.equal(res.status, 0, res.stderr);
+    const out = res.out as { opened: string[]; skipped: Array<{ kind: string; reason: string }> };
+    assert.deepEqual(out.skipped.map((s) => s.kind), ['pidfd']);
+    assert.match(out.skipped[0]?.reason ?? '', /^pidfd_open: ENOSYS \(Function not implemented\)$/);
+    assert.deepEqual(out.opened, BAIT_KINDS.filter((k) => k !== 'pidfd'));
+    // Negative control: here pidfd_open works and the bait is a pidfd.
+    withBaits(['pidfd'], (set) => {
+      assert.deepEqual(set.skipped, []);
+      assert.match(set.baits[0]?.identity ?? '', /:pidfd:[0-9a-f]{16}$/);
+    });
+  }).skip(() => spawnSync(kernelWrapperPath(), ['--as', 'linux-5.2', '--', '/bin/true']).status !== 0, 'the linux-5.2 personality is unavailable here');
 });
 
 test.group('baits: closing', () => {

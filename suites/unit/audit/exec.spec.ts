@@ -54,7 +54,7 @@ test.group('audit: --exec launchers judged exactly', () => {
 
   test('a launcher that moves baits to other numbers: each is found at its new number', async ({ assert }) => {
     const r = await one(execLauncher(`mover=python3 ${fixture('renumber.py')} {probe}`));
-    const low = r.baits.filter((b) => b.fd >= 3 && b.fd < 100 && b.kind !== 'cloexec');
+    const low = r.baits.filter((b) => b.fd !== null && b.fd >= 3 && b.fd < 100 && b.kind !== 'cloexec');
     assert.isAbove(low.length, 5, 'most baits sit below 100');
     for (const b of low) {
       assert.isTrue(b.crossed, `${b.kind} not found`);

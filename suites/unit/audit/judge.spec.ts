@@ -165,3 +165,28 @@ test.group('judge: properties', () => {
     ));
   });
 });
+
+test.group('judge: skipped baits (kinds refused here)', () => {
+  const refused = [{ kind: 'pidfd' as const, reason: 'pidfd_open: ENOSYS (Function not implemented)' }];
+
+  test('listed in catalogue order with the reason, never crossed, and no part of the verdict', ({ assert }) => {
+    const r = judge(baits, report([...stdio, pfd(21, 'id-passed')]), canPass, { skippedBaits: refused });
+    assert.equal(r.status, 'sealed');
+    assert.deepEqual(r.baits.map((b) => b.kind), ['pipe', 'pidfd', 'high-fd', 'cloexec', 'passed']);
+    assert.deepEqual(r.baits.find((b) => b.kind === 'pidfd'), {
+      kind: 'pidfd', fd: null, expected: 'absent', crossed: false, childFd: null, skipped: true, reason: refused[0]?.reason,
+    });
+    assert.deepEqual(sealedPolicyFindings(r), []);
+    // The judged baits are unchanged by it: a leak is still a leak.
+    const leak = judge(baits, report([...stdio, pfd(17, 'id-pipe'), pfd(21, 'id-passed')]), canPass, { skippedBaits: refused });
+    assert.equal(leak.status, 'leak');
+    assert.deepEqual(sealedPolicyFindings(leak).map((f) => f.bait), ['pipe']);
+  });
+
+  test('a skipped bait claims no child fd: an fd with no bait identity is still extra', ({ assert }) => {
+    const r = judge(baits, report([...stdio, pfd(21, 'id-passed'), pfd(30, 'someone-else', 'anon_inode:[pidfd]', 'anon')]), canPass, { skippedBaits: refused });
+    assert.equal(r.status, 'leak');
+    assert.deepEqual(r.extraFds, [{ fd: 30, target: 'anon_inode:[pidfd]', type: 'anon' }]);
+    assert.deepInclude(r.baits.find((b) => b.kind === 'pidfd'), { crossed: false, childFd: null });
+  });
+});

@@ -130,6 +130,14 @@ test.group('identity: anonymous inodes and pipes', () => {
         return [i1, i2];
       },
     ],
+    ['signalfd', (own) => [own(fdops.signalfd(['SIGRTMIN+5'])), own(fdops.signalfd(['SIGRTMIN+6']))]],
+    // This process and its parent: two processes, two pidfds.
+    ['pidfd', (own) => [own(fdops.pidfd(process.pid)), own(fdops.pidfd(process.ppid))]],
+    // Every master shares the /dev/ptmx inode: the tty index tells them apart.
+    ['pty', (own) => [own(fdops.ptmx()), own(fdops.ptmx())]],
+    ['unix-listen', (own) => [own(fdops.unixListen().fd), own(fdops.unixListen().fd)]],
+    ['netlink', (own) => [own(fdops.netlink()), own(fdops.netlink())]],
+    ['o-path', (own) => [own(fdops.open('/', 'path')), own(fdops.open(tmpdir(), 'path'))]],
     ['pipe ends', (own) => fdops.pipe().map(own) as [number, number]],
     [
       'two pipes',
@@ -142,6 +150,11 @@ test.group('identity: anonymous inodes and pipes', () => {
       },
     ],
   ];
+
+  /** Types other than 'anon'. */
+  const TYPES: Record<string, string> = {
+    pty: 'char', 'unix-listen': 'socket', netlink: 'socket', 'o-path': 'dir', 'pipe ends': 'pipe', 'two pipes': 'pipe',
+  };
 
   for (const [name, open] of kinds) {
     test(`${name}: two differ, a dup matches, parent and child agree`, ({ assert }) => {
@@ -157,12 +170,11 @@ test.group('identity: anonymous inodes and pipes', () => {
           assert.equal(identityIn(rep, dup), identityIn(rep, x));
           assert.equal(describeFd(x).identity, identityIn(rep, x));
           assert.equal(describeFd(y).identity, identityIn(rep, y));
-          if (name !== 'pipe ends' && name !== 'two pipes') {
-            assert.equal(rep.fds.find((f) => f.fd === x)?.type, 'anon');
+          const type = TYPES[name] ?? 'anon';
+          assert.equal(rep.fds.find((f) => f.fd === x)?.type, type);
+          if (type === 'anon' || name === 'pty') {
             // The fingerprint is there (not "-"): fdinfo told the two apart.
             assert.notMatch(identityIn(rep, x), /:-$/);
-          } else {
-            assert.equal(rep.fds.find((f) => f.fd === x)?.type, 'pipe');
           }
         },
       );

@@ -212,7 +212,7 @@ function canHideProc(): boolean {
 }
 
 test.group('probe: without /proc', () => {
-  test('fds are still found (by poll), with "unknown" where only /proc knows', ({ assert }) => {
+  test('fds are still found (fcntl over the fd table), with "unknown" where only /proc knows', ({ assert }) => {
     const dir = mkdtempSync(join(tmpdir(), 'fdaudit-probe-test-'));
     try {
       const file = join(dir, 'bait');

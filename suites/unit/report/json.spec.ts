@@ -25,6 +25,10 @@ test.group('report: audit.json', () => {
     assert.lengthOf(parsed.results, RESULTS.length);
     for (const r of parsed.results) assert.deepEqual(Object.keys(r), RESULT_KEYS);
     assert.deepEqual(Object.keys(parsed.results[0].baits[0]), ['kind', 'fd', 'expected', 'crossed', 'childFd', 'target']);
+    // A bait refused here: no fd, not crossed, and why.
+    const refused = parsed.results.find((r: AuditResult) => r.kernel === 'linux-5.8' && r.launcher === 'native').baits.find((b: { kind: string }) => b.kind === 'netlink');
+    assert.deepEqual(refused, { kind: 'netlink', fd: null, expected: 'absent', crossed: false, childFd: null, skipped: true, reason: 'socket: EAFNOSUPPORT (Address family not supported by protocol)' });
+    assert.notProperty(parsed.results[0].baits.find((b: { kind: string }) => b.kind === 'netlink'), 'skipped', 'a bait that opened has no skipped key');
     // Display order: kernel, then launcher with the node:spawn baseline first.
     assert.deepEqual(
       parsed.results.map((r: AuditResult) => `${r.kernel}/${r.launcher}`),

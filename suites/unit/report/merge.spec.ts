@@ -147,6 +147,12 @@ test.group('merge: the merged report rendered', () => {
     assert.deepEqual(Object.keys(parsed), ['schema', 'host', 'hosts', 'results', 'tests', 'merge']);
     assert.doesNotThrow(() => checkAuditReport(parsed, 'merged'));
     assert.deepEqual(Object.keys((parsed.merge ?? {}) as object), ['inputs', 'conflicts', 'duplicates', 'notes']);
+    // A bait refused where a run was made (fd null) passes only as skipped, with its reason.
+    const results = parsed.results as { baits: Record<string, unknown>[] }[];
+    const refused = results.flatMap((r) => r.baits).find((b) => b.skipped === true);
+    assert.exists(refused, 'the fixture has a refused bait');
+    if (refused) delete refused.skipped;
+    assert.throws(() => checkAuditReport(parsed, 'merged'), /must have kind, fd \(or skipped: true, fd: null and a reason\)/);
   });
 });
 

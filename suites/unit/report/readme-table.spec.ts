@@ -53,8 +53,13 @@ test.group('readme table: rendering and the marked section', () => {
     ]));
     const rows = verdictContent(section);
     assert.deepEqual([...rows.keys()], ['node:spawn', 'native'], 'the node:spawn baseline comes first');
-    assert.equal(rows.get('native'), '**sealed** | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | → | ✓ # | ✓');
-    assert.equal(rows.get('node:spawn'), "leak | ✗ | ✗ | ✓ | ✓ | ✓ | ✓ | ✗ | ✓ | ✓ | → | ✗ # (parent's) | ✗ blocked USR1; ignored USR2 PIPE");
+    const cells = (marks: Record<string, string>): string => HEADLINE_BAITS.map((k) => marks[k] ?? (k === 'passed' ? '→' : '✓')).join(' | ');
+    assert.equal(rows.get('native'), `**sealed** | ${cells({})} | ✓ # | ✓`);
+    assert.equal(rows.get('node:spawn'), `leak | ${cells({ file: '✗', pipe: '✗', 'high-fd': '✗' })} | ✗ # (parent's) | ✗ blocked USR1; ignored USR2 PIPE`);
+    // A kind refused here is "skip", never ✓.
+    const refused = result('native', [], 1024);
+    refused.baits = refused.baits.map((b) => (b.kind === 'pidfd' ? { ...b, fd: null, skipped: true, reason: 'pidfd_open: ENOSYS' } : b));
+    assert.equal(verdictContent(renderSection(report([refused]))).get('native'), `**sealed** | ${cells({ pidfd: 'skip' })} | ✓ # | ✓`);
   });
 
   test('fd numbers and limit values do not make a section stale; a changed verdict does, naming the row', ({ assert }) => {

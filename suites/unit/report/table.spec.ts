@@ -65,8 +65,8 @@ test.group('report: terminal table', () => {
     assert.equal(tableLines(out).filter((l) => l.startsWith('┌')).length, 2);
     const widths = new Set(tableLines(out).map((l) => [...l].length));
     assert.equal(widths.size, 1, `table line widths differ: ${[...widths].join(', ')}`);
-    // Fifteen bait columns with five-digit fds still fit a wide terminal.
-    assert.isAtMost([...widths][0] as number, 150);
+    // Twenty-one bait columns with five-digit fds still fit a wide (190-column) terminal.
+    assert.isAtMost([...widths][0] as number, 190);
   });
 
   test('several kernels end with a launcher × kernel overview; one kernel has none', ({ assert }) => {
@@ -84,6 +84,20 @@ test.group('report: terminal table', () => {
     assert.match(renderTerminal(twice, { color: false }), /│ native +│ LEAK +SEALED +│/);
   });
 
+  test('a refused bait is "skip" in its column, never ✓, and the legend says what that means', ({ assert }) => {
+    const out = renderTerminal(RESULTS, { color: false });
+    const k58 = out.slice(out.indexOf('kernel: linux-5.8'));
+    const header = tableLines(k58).find((l) => l.startsWith('│ launcher')) ?? '';
+    const native = tableLines(k58).find((l) => l.startsWith('│ native')) ?? '';
+    const col = [...header].join('').indexOf('nlink');
+    assert.isAbove(col, 0);
+    assert.equal(native.slice(col, col + 4), 'skip');
+    assert.include(out, 'skip not opened here (refused by the kernel or sandbox)');
+    // Negative control: on the host, where it opened, the same column is ✓.
+    const host = tableLines(out).find((l) => l.startsWith('│ native')) ?? '';
+    assert.equal(host.slice(col, col + 1), '✓');
+  });
+
   test('a leak shows the child fd, a seal ✓, a passed fd → its child fd, a missing one ○', ({ assert }) => {
     const r = result('native');
     const pipe = r.baits.find((b) => b.kind === 'pipe');
@@ -94,7 +108,7 @@ test.group('report: terminal table', () => {
     const row = tableLines(leaky).find((l) => l.startsWith('│ native'));
     assert.match(row ?? '', /│ ✓ +✓ +✗ 7 +✓ /, 'file and dir sealed, pipe leaked as child fd 7');
     assert.match(row ?? '', /→ 34/);
-    assert.include(leaky, 'LEAK     1 of 14 baits crossed (pipe)');
+    assert.include(leaky, 'LEAK     1 of 20 baits crossed (pipe)');
 
     const mine = renderTerminal([result('ext:mine')], { color: false });
     assert.match(tableLines(mine).find((l) => l.startsWith('│ ext:mine')) ?? '', /○ +│ ✗ 5 +│ ✓ 1024 +│ ✗ i:PIPE/);
@@ -105,15 +119,17 @@ test.group('report: terminal table', () => {
     const out = renderTerminal(RESULTS, { color: false });
     const rows = tableLines(out);
     const err = rows.find((l) => l.startsWith('│ posix_spawn'));
-    assert.match(err ?? '', /│ error: probe exited with code 127 posix_spawn: closefrom failed: .*… │ -/);
+    assert.match(err ?? '', /│ error: probe exited with code 127 posix_spawn: closefrom failed: .* +│ -/);
     assert.match(rows.find((l) => l.startsWith('│ ext:python-subprocess')) ?? '', /│ skipped: python3 not found in PATH +│ -/);
     assert.include(out, 'posix_spawn                 ERROR    probe exited with code 127 posix_spawn: closefrom failed: ENOSYS (/proc walk unavailable)\n');
   });
 
   test('verdict lines: word, crossed count, soft limit, signals', ({ assert }) => {
     const out = renderTerminal(RESULTS, { color: false, tests: REPORT.tests });
-    assert.include(out, '  node:spawn                  LEAK     13 of 14 baits crossed (all but cloexec); soft limit 20000; signals ok\n');
-    assert.include(out, '  native                      SEALED   0 of 14 baits crossed; soft limit 1024; signals ok; closed by close_range\n');
+    assert.include(out, '  node:spawn                  LEAK     19 of 20 baits crossed (all but cloexec); soft limit 20000; signals ok\n');
+    assert.include(out, '  native                      SEALED   0 of 20 baits crossed; soft limit 1024; signals ok; closed by close_range\n');
+    // A bait the sandbox refused is neither counted nor sealed: the verdict names it and why.
+    assert.include(out, '  native                      SEALED   0 of 19 baits crossed; not opened here: netlink (socket: EAFNOSUPPORT (Address family not supported by protocol)); soft limit 1024');
     assert.include(out, 'signals: ignored SIGPIPE');
     assert.include(out, 'tests: 4 passed, 2 failed, 1 skipped\n');
   });

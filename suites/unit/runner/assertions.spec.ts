@@ -202,6 +202,27 @@ test.group('runner assertions: results without a verdict, bad input', () => {
     clearMark(meta);
   });
 
+  test('a bait refused here marks a bait assertion skipped with the reason; baitSkipped states the refusal', ({ assert }) => {
+    const meta = getActiveTestOrFail().options.meta as Record<string, unknown>;
+    const r = sealed();
+    r.kernel = 'linux-5.2';
+    r.baits.push({ kind: 'pidfd', fd: null, expected: 'absent', crossed: false, childFd: null, skipped: true, reason: 'pidfd_open: ENOSYS (Function not implemented)' });
+    assert.doesNotThrow(() => assert.notCrossed(r, 'pidfd'));
+    assert.equal(readMark(meta).skipped, 'bait pidfd was not opened here: pidfd_open: ENOSYS (Function not implemented) [kernel linux-5.2]');
+    clearMark(meta);
+    assert.doesNotThrow(() => assert.baitSkipped(r, 'pidfd', /^pidfd_open: ENOSYS/));
+    assert.isUndefined(readMark(meta).skipped, 'an expected refusal is a passing assertion, not a skip');
+    assert.equal(
+      failure(assert, () => assert.baitSkipped(r, 'pidfd', /EPERM/)).message,
+      'native: the pidfd bait was skipped for another reason: pidfd_open: ENOSYS (Function not implemented) [kernel linux-5.2]',
+    );
+    // Control: a bait that opened fails baitSkipped and is judged by the others.
+    assert.equal(failure(assert, () => assert.baitSkipped(r, 'pipe')).message, 'native: the pipe bait was opened (fd 17), expected it refused here [kernel linux-5.2]');
+    assert.doesNotThrow(() => assert.notCrossed(r, 'pipe'));
+    assert.isUndefined(readMark(meta).skipped);
+    clearMark(meta);
+  });
+
   test('custom assertions count towards assert.plan', ({ assert }) => {
     assert.plan(3);
     assert.sealed(sealed());

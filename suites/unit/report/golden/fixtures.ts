@@ -1,6 +1,7 @@
 /**
  * Fixed audit results and test records the reporter golden files are made from: a sealed
- * row, leak rows, an error row, a skipped row, under two kernel personalities.
+ * row, leak rows, an error row, a skipped row, under two kernel personalities; under the second the
+ * sandbox refused the netlink bait (a skipped bait in each of its judged rows).
  */
 import type { AuditReport, AuditResult, BaitVerdict } from '../../../../src/audit/types.ts';
 import { BAIT_KINDS, type BaitKind } from '../../../../src/bait/types.ts';
@@ -10,11 +11,14 @@ import type { TestRecord } from '../../../../src/report/types.ts';
 const PARENT_FD: Record<BaitKind, number> = {
   file: 20, dir: 21, pipe: 22, socketpair: 24, 'tcp-listen': 26, udp: 27, eventfd: 28, timerfd: 29,
   epoll: 30, memfd: 31, inotify: 32, 'high-fd': 1500, 'above-soft-limit': 19990, cloexec: 33, passed: 34,
+  'o-path': 35, signalfd: 36, pidfd: 37, pty: 38, 'unix-listen': 39, netlink: 40,
 };
 
 /** Baits as a launcher sees them: those in `leaks` cross at their own number; `passed` arrives unless told. */
-function baits(leaks: readonly BaitKind[], passedArrives = true): BaitVerdict[] {
-  return BAIT_KINDS.map((kind) => {
+function baits(leaks: readonly BaitKind[], passedArrives = true, refused: Partial<Record<BaitKind, string>> = {}): BaitVerdict[] {
+  return BAIT_KINDS.map((kind): BaitVerdict => {
+    const reason = refused[kind];
+    if (reason) return { kind, fd: null, expected: 'absent', crossed: false, childFd: null, skipped: true, reason };
     const fd = PARENT_FD[kind];
     if (kind === 'passed') {
       return { kind, fd, expected: 'present', crossed: passedArrives, childFd: passedArrives ? fd : null, target: 'pipe:[9034]' };
@@ -25,6 +29,7 @@ function baits(leaks: readonly BaitKind[], passedArrives = true): BaitVerdict[] 
 }
 
 const ALL_BUT_CLOEXEC = BAIT_KINDS.filter((k) => k !== 'cloexec' && k !== 'passed');
+const NO_NETLINK = { netlink: 'socket: EAFNOSUPPORT (Address family not supported by protocol)' };
 const ok = { blocked: [] as string[], ignored: [] as string[] };
 
 export const RESULTS: AuditResult[] = [
@@ -52,11 +57,11 @@ export const RESULTS: AuditResult[] = [
     rlimitNofile: { soft: 1024, hard: 20000 }, signals: ok, closeStrategy: 'close_range', error: null,
   },
   {
-    launcher: 'native', kernel: 'linux-5.8', status: 'sealed', baits: baits([]), extraFds: [],
+    launcher: 'native', kernel: 'linux-5.8', status: 'sealed', baits: baits([], true, NO_NETLINK), extraFds: [],
     rlimitNofile: { soft: 1024, hard: 20000 }, signals: ok, closeStrategy: 'proc-walk', error: null,
   },
   {
-    launcher: 'mutant:fd-setsize-fallback', kernel: 'linux-5.8', status: 'leak', baits: baits(['high-fd', 'above-soft-limit']),
+    launcher: 'mutant:fd-setsize-fallback', kernel: 'linux-5.8', status: 'leak', baits: baits(['high-fd', 'above-soft-limit'], true, NO_NETLINK),
     extraFds: [], rlimitNofile: { soft: 1024, hard: 20000 }, signals: ok, closeStrategy: 'loop-fd-setsize', error: null,
   },
   {
