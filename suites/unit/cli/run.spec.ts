@@ -7,6 +7,7 @@ import { test } from '@japa/runner';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditReport } from '../../../src/audit/types.ts';
+import { BAIT_KINDS } from '../../../src/bait/types.ts';
 import { runCli, tempDir, writeSpec } from './helpers.ts';
 
 function readJson(path: string): AuditReport {
@@ -66,7 +67,7 @@ test.group('fdaudit run: user specs', (group) => {
     assert.deepEqual(report.tests, { passed: 4, failed: 0, skipped: 0 });
     assert.sameMembers(report.results.map((x) => x.launcher), ['node:spawn', 'node:exec']);
     // One launch per launcher audits every bait kind the run selects; the rows read what they name.
-    for (const x of report.results) assert.lengthOf(x.baits, 15);
+    for (const x of report.results) assert.lengthOf(x.baits, BAIT_KINDS.length);
     const cases = testcases(readFileSync(join(out, 'junit.xml'), 'utf8'));
     assert.lengthOf(cases, 4);
     assert.isTrue(cases.every((c) => c.failure === null));
