@@ -1018,7 +1018,19 @@ int main(int argc, char **argv) {
                {"unshare", test_unshare_refused}, {"bound", test_bound}, {"full", test_full_table},
                {"strays", test_strays_around_keep}, {"stdio", test_closed_stdio},
                {"killed", test_killed_before_exec}};
+  /* FDA_TEST_ONLY=name,name: only those (where every launch is slow, as with the nr_open bound). */
+  const char *only = getenv("FDA_TEST_ONLY");
   for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
+    if (only && *only) {
+      size_t len = strlen(tests[i].name);
+      const char *at = only;
+      int selected = 0;
+      while (!selected && (at = strstr(at, tests[i].name)) != NULL) {
+        selected = (at == only || at[-1] == ',') && (at[len] == '\0' || at[len] == ',');
+        at += len;
+      }
+      if (!selected) continue;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     tests[i].fn();
