@@ -107,7 +107,7 @@ export function selectSpecFiles(root: string, names: readonly string[], quick: b
 /**
  * Files that run in a job (a process) of their own even on a first run, before any time has been
  * recorded: long ones, and ones that spend most of their time waiting on other processes, which a
- * parallel job can use meanwhile. Once build/test-times.json has a file's time, a file that took 4 s or
+ * parallel job can use meanwhile. Once build/test-times.json has a file's time, a file that took 6 s or
  * more runs alone as well. The rest run a few in a row in one process, which saves a process start
  * (a second of CPU) per file; each is still checked for leftovers on its own.
  */
@@ -119,18 +119,11 @@ export const SOLO: readonly string[] = [
   'suites/unit/cli/run.spec.ts',
   'suites/unit/cli/run-usage.spec.ts',
   'suites/unit/cli/run-exec.spec.ts',
-  'suites/unit/cli/commands.spec.ts',
   'suites/unit/launch/variants.spec.ts',
   'suites/unit/launch/stress.spec.ts',
   'suites/unit/launch/cdriver.spec.ts',
-  'suites/unit/launch/seal.spec.ts',
-  'suites/unit/launch/plans.spec.ts',
   'suites/unit/audit/mutation.spec.ts',
-  'suites/unit/audit/engine.spec.ts',
-  'suites/unit/audit/runtimes.spec.ts',
   'suites/unit/report/html.spec.ts',
   'suites/unit/runner/npm-test.spec.ts',
   'suites/unit/bench/run.spec.ts',
-  'suites/unit/probe/probe.spec.ts',
-  'suites/audit/runtimes.spec.ts',
-];
+]
