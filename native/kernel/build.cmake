@@ -8,7 +8,9 @@ add_executable(fdaudit-kernel
   ${FDA_KERNEL_DIR}/main.c
   ${FDA_KERNEL_DIR}/personality.c
   ${FDA_KERNEL_DIR}/filter.c
-  ${FDA_KERNEL_DIR}/noproc.c)
+  ${FDA_KERNEL_DIR}/noproc.c
+  ${FDA_KERNEL_DIR}/nofile.c
+  ${FDA_KERNEL_DIR}/supervise.c)
 target_compile_options(fdaudit-kernel PRIVATE ${FDA_WARNINGS})
 target_link_libraries(fdaudit-kernel PRIVATE fda_kernel_names)
 fda_user_part(fdaudit-kernel CHECK --list)

@@ -11,6 +11,8 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kernel.h"
 
@@ -65,6 +67,10 @@ static struct sock_filter ret_errno(int err) {
   return stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA));
 }
 
+static struct sock_filter ret_action(const struct fdk_rule *r) {
+  return r->notify ? stmt(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF) : ret_errno(r->err);
+}
+
 /* One rule for one syscall number: "if nr matches [and the argument does],
  * return the errno", falling through otherwise. The accumulator holds the
  * syscall number on entry and on exit. */
@@ -72,7 +78,7 @@ static void emit_rule_nr(struct prog *p, const struct fdk_rule *r, unsigned nr) 
   switch (r->match) {
   case FDK_MATCH_ALL:
     emit(p, jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1));
-    emit(p, ret_errno(r->err));
+    emit(p, ret_action(r));
     break;
   case FDK_MATCH_ARG_SET:
   case FDK_MATCH_ARG_EQ:
@@ -80,7 +86,7 @@ static void emit_rule_nr(struct prog *p, const struct fdk_rule *r, unsigned nr) 
     emit(p, jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 4));
     emit(p, stmt(BPF_LD | BPF_W | BPF_ABS, arg_low_offset(r->arg)));
     emit(p, jump(BPF_JMP | (r->match == FDK_MATCH_ARG_SET ? BPF_JSET : BPF_JEQ) | BPF_K, r->value, 0, 1));
-    emit(p, ret_errno(r->err));
+    emit(p, ret_action(r));
     emit(p, stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
     break;
   }
@@ -140,7 +146,18 @@ static int build(struct prog *p, const struct fdk_plan *plan) {
 }
 #endif
 
-int fdk_filter_install(const struct fdk_plan *plan) {
+int fdk_plan_notifies(const struct fdk_plan *plan) {
+  for (size_t i = 0; i < plan->nrules; i++)
+    if (plan->rules[i].notify) return 1;
+  return 0;
+}
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+int fdk_filter_install(const struct fdk_plan *plan, int *listener) {
+  *listener = -1;
 #ifndef NATIVE_ARCH
   (void)plan;
   return -ENOTSUP;
@@ -152,7 +169,20 @@ int fdk_filter_install(const struct fdk_plan *plan) {
    * and a set-uid program must not run under one it did not choose. */
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
   struct sock_fprog fprog = {.len = (unsigned short)p.len, .filter = p.insn};
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0) return -errno;
+  if (!fdk_plan_notifies(plan)) {
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0) return -errno;
+    return 0;
+  }
+  /* WAIT_KILLABLE_RECV (6.0): once the supervisor has taken a call, only a
+   * fatal signal interrupts it, so a handled signal cannot make the caller
+   * restart a setrlimit the supervisor already applied (and then see the new
+   * value as the old one). Older kernels refuse the flag: go without. */
+  long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &fprog);
+  if (fd < 0 && errno == EINVAL)
+    fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+  if (fd < 0) return -errno;
+  *listener = (int)fd;
   return 0;
 #endif
 }

@@ -12,16 +12,35 @@
  * state, limits and the environment as it found them: whatever PROGRAM
  * inherits is what its parent gave the wrapper. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernel.h"
 
-enum { EXIT_USAGE = 2, EXIT_UNAVAILABLE = 3, EXIT_CANNOT_RUN = 126, EXIT_NOT_FOUND = 127 };
+const char *prog_name = "fdaudit-kernel";
 
-static const char *prog_name = "fdaudit-kernel";
+/* Leaves the way the supervised program did: its exit code, or death by its
+ * signal (without a core of the wrapper's own). */
+static int fdk_exit_like(int status) {
+  if (status < 0) return EXIT_UNAVAILABLE;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (!WIFSIGNALED(status)) return EXIT_UNAVAILABLE;
+  int sig = WTERMSIG(status);
+  struct rlimit nocore = {0, 0};
+  setrlimit(RLIMIT_CORE, &nocore);
+  signal(sig, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  sigprocmask(SIG_UNBLOCK, &one, NULL);
+  raise(sig);
+  return 128 + sig;
+}
 
 static void print_personalities(FILE *out, const char *indent) {
   for (size_t i = 0; i < fdk_personality_count; i++)
@@ -87,9 +106,48 @@ static int parse_deny(struct fdk_plan *deny, const char *spec) {
   }
   int err = fdk_errno_by_name(eq + 1);
   if (err < 0) return usage_error("unknown errno '%s' in --deny (use a name like ENOSYS or 1..4095)", eq + 1);
-  if (fdk_plan_add_rule(deny, (struct fdk_rule){sys, FDK_MATCH_ALL, 0, 0, err}) != 0)
+  if (fdk_plan_add_rule(deny, (struct fdk_rule){sys, FDK_MATCH_ALL, 0, 0, err, 0}) != 0)
     return usage_error("too many --deny rules (at most %s)", "64 in all");
   return 0;
+}
+
+int fdk_apply(const struct fdk_plan *plan, const char *as, int *listener) {
+  *listener = -1;
+  if (plan->hide_proc) {
+    const char *why = "";
+    int rc = fdk_hide_proc(&why);
+    if (rc < 0) {
+      fprintf(stderr, "%s: personality '%s' is unavailable here: cannot hide /proc: %s failed: %s "
+                      "(needs CAP_SYS_ADMIN or unprivileged user namespaces)\n",
+              prog_name, as, why, strerror(-rc));
+      return EXIT_UNAVAILABLE;
+    }
+  }
+  if (plan->nrules > 0) {
+    if (fdk_filter_supported() != 0) {
+      fprintf(stderr, "%s: personality '%s' is unavailable here: the seccomp filter knows only x86_64 and "
+                      "aarch64\n", prog_name, as);
+      return EXIT_UNAVAILABLE;
+    }
+    int rc = fdk_filter_install(plan, listener);
+    if (rc < 0) {
+      /* A process tree has at most one seccomp supervisor: a huge-nofile
+       * wrapper inside another one is refused with EBUSY. */
+      fprintf(stderr, "%s: personality '%s' is unavailable here: installing the seccomp filter failed: %s%s\n",
+              prog_name, as, strerror(-rc),
+              rc == -EBUSY ? " (a seccomp supervisor already watches this process, e.g. an enclosing huge-nofile)"
+                           : "");
+      return EXIT_UNAVAILABLE;
+    }
+  }
+  return 0;
+}
+
+int fdk_exec(char **argv) {
+  execvp(argv[0], argv);
+  int err = errno;
+  fprintf(stderr, "%s: cannot run '%s': %s\n", prog_name, argv[0], strerror(err));
+  return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 }
 
 int main(int argc, char **argv) {
@@ -146,32 +204,9 @@ int main(int argc, char **argv) {
   }
   if (i >= argc) return usage_error("%s", "missing PROGRAM to run");
 
-  if (plan.hide_proc) {
-    const char *why = "";
-    int rc = fdk_hide_proc(&why);
-    if (rc < 0) {
-      fprintf(stderr, "%s: personality '%s' is unavailable here: cannot hide /proc: %s failed: %s "
-                      "(needs CAP_SYS_ADMIN or unprivileged user namespaces)\n",
-              prog_name, as, why, strerror(-rc));
-      return EXIT_UNAVAILABLE;
-    }
-  }
-  if (plan.nrules > 0) {
-    if (fdk_filter_supported() != 0) {
-      fprintf(stderr, "%s: personality '%s' is unavailable here: the seccomp filter knows only x86_64 and "
-                      "aarch64\n", prog_name, as);
-      return EXIT_UNAVAILABLE;
-    }
-    int rc = fdk_filter_install(&plan);
-    if (rc < 0) {
-      fprintf(stderr, "%s: personality '%s' is unavailable here: installing the seccomp filter failed: %s\n",
-              prog_name, as, strerror(-rc));
-      return EXIT_UNAVAILABLE;
-    }
-  }
-
-  execvp(argv[i], &argv[i]);
-  int err = errno;
-  fprintf(stderr, "%s: cannot run '%s': %s\n", prog_name, argv[i], strerror(err));
-  return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+  if (plan.nofile) return fdk_exit_like(fdk_run_supervised(&plan, as, &argv[i]));
+  int listener;
+  int rc = fdk_apply(&plan, as, &listener);
+  if (rc) return rc;
+  return fdk_exec(&argv[i]);
 }

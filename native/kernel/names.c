@@ -48,6 +48,10 @@ const struct fdk_syscall fdk_syscalls[] = {
   SYS("openat2",           ONE(437), ONE(X32 | 437), ONE(437),       ONE(437), ONE(437)),
   SYS("fcntl",             ONE(72),  ONE(X32 | 72),  TWO(55, 221),   ONE(25),  TWO(55, 221)),
   SYS("prlimit64",         ONE(302), ONE(X32 | 302), ONE(340),       ONE(261), ONE(369)),
+  /* i386 has ugetrlimit (191, unsigned limits) and the old getrlimit (76,
+   * which clamps to 0x7fffffff); EABI ARM only the first. */
+  SYS("getrlimit",         ONE(97),  ONE(X32 | 97),  TWO(191, 76),   ONE(163), ONE(191)),
+  SYS("setrlimit",         ONE(160), ONE(X32 | 160), ONE(75),        ONE(164), ONE(75)),
   SYS("unshare",           ONE(272), ONE(X32 | 272), ONE(310),       ONE(97),  ONE(337)),
   /* What a container's seccomp profile refuses to keep tracers out (fdaudit trace's refusal test). */
   SYS("ptrace",            ONE(101), ONE(X32 | 521), ONE(26),        ONE(117), ONE(26)),
@@ -61,14 +65,14 @@ _Static_assert(__NR_close_range == 436 && __NR_pidfd_open == 434 && __NR_clone3 
                __NR_poll == 7 && __NR_ppoll == 271 && __NR_select == 23 && __NR_pselect6 == 270 &&
                __NR_getdents64 == 217 && __NR_getdents == 78 && __NR_open == 2 && __NR_openat == 257 &&
                __NR_openat2 == 437 && __NR_fcntl == 72 && __NR_prlimit64 == 302 &&
-               __NR_unshare == 272 && __NR_ptrace == 101,
+               __NR_getrlimit == 97 && __NR_setrlimit == 160 && __NR_unshare == 272 && __NR_ptrace == 101,
                "x86_64 syscall numbers disagree with <sys/syscall.h>");
 #elif defined(__aarch64__)
 _Static_assert(__NR_close_range == 436 && __NR_pidfd_open == 434 && __NR_clone3 == 435 &&
                __NR_pidfd_getfd == 438 && __NR_pidfd_send_signal == 424 && __NR_waitid == 95 &&
                __NR_ppoll == 73 && __NR_pselect6 == 72 && __NR_getdents64 == 61 && __NR_openat == 56 &&
                __NR_openat2 == 437 && __NR_fcntl == 25 && __NR_prlimit64 == 261 &&
-               __NR_unshare == 97 && __NR_ptrace == 117,
+               __NR_getrlimit == 163 && __NR_setrlimit == 164 && __NR_unshare == 97 && __NR_ptrace == 117,
                "aarch64 syscall numbers disagree with <sys/syscall.h>");
 #endif
 

@@ -27,6 +27,9 @@ const struct fdk_personality fdk_personalities[] = {
   {"container-eperm", "close_range fails with EPERM, as older container seccomp profiles do"},
   {"no-proc", "/proc is hidden: an empty read-only tmpfs in a private mount namespace"},
   {"linux-5.8+no-proc", "close_range fails with ENOSYS and /proc is hidden"},
+  {"huge-nofile", "soft and hard RLIMIT_NOFILE are 1073741816, as Docker on current systemd hosts gives containers "
+                  "(emulated: the real hard limit still bounds fd numbers)"},
+  {"container-eperm+huge-nofile", "close_range fails with EPERM and RLIMIT_NOFILE is 1073741816, soft and hard"},
 };
 const size_t fdk_personality_count = sizeof fdk_personalities / sizeof fdk_personalities[0];
 
@@ -37,7 +40,16 @@ int fdk_plan_add_rule(struct fdk_plan *plan, struct fdk_rule rule) {
 }
 
 static void refuse(struct fdk_plan *plan, const char *name, int err) {
-  fdk_plan_add_rule(plan, (struct fdk_rule){fdk_syscall_by_name(name), FDK_MATCH_ALL, 0, 0, err});
+  fdk_plan_add_rule(plan, (struct fdk_rule){fdk_syscall_by_name(name), FDK_MATCH_ALL, 0, 0, err, 0});
+}
+
+/* The rlimit calls about RLIMIT_NOFILE go to the supervisor; every other
+ * resource is the kernel's as before. */
+#define FDK_RLIMIT_NOFILE 7U
+
+static int notify_nofile(struct fdk_plan *plan, const char *name, unsigned resource_arg) {
+  return fdk_plan_add_rule(plan, (struct fdk_rule){fdk_syscall_by_name(name), FDK_MATCH_ARG_EQ, resource_arg,
+                                                   FDK_RLIMIT_NOFILE, 0, 1});
 }
 
 /* One atom of a personality name; returns -1 for a name it does not know. */
@@ -47,7 +59,7 @@ static int add_atom(struct fdk_plan *plan, const char *atom, size_t len) {
   if (IS("linux-5.10")) {
     /* 5.9 and 5.10 know only CLOSE_RANGE_UNSHARE; CLOEXEC came in 5.11. */
     return fdk_plan_add_rule(plan, (struct fdk_rule){fdk_syscall_by_name("close_range"), FDK_MATCH_ARG_SET, 2,
-                                                     FDK_CLOSE_RANGE_CLOEXEC, EINVAL});
+                                                     FDK_CLOSE_RANGE_CLOEXEC, EINVAL, 0});
   }
   if (IS("linux-5.8")) {
     refuse(plan, "close_range", ENOSYS);
@@ -59,7 +71,7 @@ static int add_atom(struct fdk_plan *plan, const char *atom, size_t len) {
     refuse(plan, "clone3", ENOSYS);
     refuse(plan, "pidfd_getfd", ENOSYS);
     return fdk_plan_add_rule(plan, (struct fdk_rule){fdk_syscall_by_name("waitid"), FDK_MATCH_ARG_EQ, 0,
-                                                     FDK_P_PIDFD, EINVAL});
+                                                     FDK_P_PIDFD, EINVAL, 0});
   }
   if (IS("container-eperm")) {
     refuse(plan, "close_range", EPERM);
@@ -68,6 +80,13 @@ static int add_atom(struct fdk_plan *plan, const char *atom, size_t len) {
   if (IS("no-proc")) {
     plan->hide_proc = 1;
     return 0;
+  }
+  if (IS("huge-nofile")) {
+    if (plan->nofile) return 0;
+    plan->nofile = FDK_HUGE_NOFILE;
+    /* prlimit64(pid, resource, new, old); getrlimit/setrlimit(resource, rlim). */
+    return notify_nofile(plan, "prlimit64", 1) | notify_nofile(plan, "getrlimit", 0) |
+           notify_nofile(plan, "setrlimit", 0);
   }
   return -1;
 #undef IS

@@ -1,10 +1,17 @@
 /* fdaudit-sysprobe: make each syscall a kernel personality may refuse, once,
  * through syscall(2) so no libc fallback hides the answer, and print one JSON
  * object mapping a call to "ok", its errno name, or "absent" where this
- * architecture has no such syscall.
+ * architecture has no such syscall. One more key, "nofile", is the
+ * RLIMIT_NOFILE seen (prlimit64) as "SOFT/HARD".
  *
  * Every call is set up to succeed on an unrestricted kernel, so the output
- * under `host` is all "ok" and each refusal a personality adds stands out. */
+ * under `host` is all "ok" and each refusal a personality adds stands out.
+ *
+ *   fdaudit-sysprobe              the outcomes above
+ *   fdaudit-sysprobe rlimit       what a process sees and can do with its
+ *                                 RLIMIT_NOFILE, step by step (see rlimit_steps)
+ *   fdaudit-sysprobe nofile       "SOFT/HARD" and nothing else (for exec tests),
+ *                                 or the errno name and exit status 1 */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -14,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
@@ -168,7 +176,17 @@ static void probe_files(void) {
   emit("open", "absent");
 #endif
   struct rlimit rl;
-  report("prlimit64", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl));
+  long rc = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl);
+  report("prlimit64", rc);
+  struct rlimit same;
+  report("getrlimit", syscall(SYS_getrlimit, RLIMIT_NOFILE, &same));
+  /* Setting the limits in force changes nothing, so the call may only fail
+   * where it is refused. */
+  report("setrlimit", rc == 0 ? syscall(SYS_setrlimit, RLIMIT_NOFILE, &rl) : rc);
+  char value[48];
+  if (rc == 0) snprintf(value, sizeof value, "%llu/%llu", (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+  else snprintf(value, sizeof value, "?");
+  emit("nofile", value);
 }
 
 #if defined(__x86_64__)
@@ -247,7 +265,243 @@ static void probe_other_abis(void) {
 static void probe_other_abis(void) {}
 #endif
 
-int main(void) {
+/* ---- rlimit mode --------------------------------------------------------- */
+
+static void emit_limits(const char *key, unsigned long long soft, unsigned long long hard) {
+  char value[48];
+  snprintf(value, sizeof value, "%llu/%llu", soft, hard);
+  emit(key, value);
+}
+
+static int get_nofile(struct rlimit *rl) {
+  return (int)syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, rl);
+}
+
+static void emit_nofile(const char *key) {
+  struct rlimit rl;
+  if (get_nofile(&rl) != 0) report(key, -1);
+  else emit_limits(key, rl.rlim_cur, rl.rlim_max);
+}
+
+/* The "Max open files" line of /proc/self/limits: what the kernel holds. */
+static void emit_proc_limits(const char *key) {
+  char buf[4096];
+  int fd = open("/proc/self/limits", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+  if (fd >= 0) close(fd);
+  if (n <= 0) {
+    emit(key, "absent");
+    return;
+  }
+  buf[n] = '\0';
+  const char *line = strstr(buf, "Max open files");
+  unsigned long long soft, hard;
+  if (!line || sscanf(line + strlen("Max open files"), " %llu %llu", &soft, &hard) != 2) emit(key, "?");
+  else emit_limits(key, soft, hard);
+}
+
+/* Sets RLIMIT_NOFILE through setrlimit(2) and reports the outcome. */
+static void set_nofile(const char *key, unsigned long long soft, unsigned long long hard) {
+  struct rlimit rl = {(rlim_t)soft, (rlim_t)hard};
+  report(key, syscall(SYS_setrlimit, RLIMIT_NOFILE, &rl));
+}
+
+/* The same view from a forked child and from a program exec'd there. */
+static void emit_inherited(const char *forked_key, const char *execd_key, const char *self) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit rl;
+    unsigned long long v[2] = {0, 0};
+    if (get_nofile(&rl) == 0) {
+      v[0] = rl.rlim_cur;
+      v[1] = rl.rlim_max;
+    }
+    ssize_t w = write(p[1], v, sizeof v);
+    _exit(w == (ssize_t)sizeof v ? 0 : 1);
+  }
+  close(p[1]);
+  unsigned long long v[2];
+  ssize_t got = read(p[0], v, sizeof v);
+  close(p[0]);
+  waitpid(pid, NULL, 0);
+  if (got == (ssize_t)sizeof v) emit_limits(forked_key, v[0], v[1]);
+  else emit(forked_key, "?");
+
+  char line[64] = "?";
+  if (pipe2(p, O_CLOEXEC) != 0) return;
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) {
+    dup2(p[1], 1);
+    execl(self, self, "nofile", (char *)NULL);
+    _exit(127);
+  }
+  close(p[1]);
+  got = read(p[0], line, sizeof line - 1);
+  close(p[0]);
+  waitpid(pid, NULL, 0);
+  line[got > 0 ? got : 0] = '\0';
+  line[strcspn(line, "\n")] = '\0';
+  emit(execd_key, got > 0 ? line : "?");
+}
+
+#if defined(__x86_64__)
+/* The i386 and x32 entry points, each tried in a forked child (a kernel
+ * without IA32 emulation faults on int 0x80). Pointers for int 0x80 must be
+ * below 4 GiB. Reports "SOFT/HARD", the errno, or "absent". */
+static void door_limits(const char *key, long (*raw)(long, long, long, long), long nr, int pid_first, int words32) {
+  unsigned char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  int pipefd[2];
+  if (low == MAP_FAILED || pipe2(pipefd, O_CLOEXEC) != 0) {
+    emit(key, "?");
+    return;
+  }
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    memset(low, 0, 32);
+    long rc;
+    if (pid_first) {
+      /* prlimit64(0, NOFILE, NULL, old): old is the fourth argument (esi). */
+      __asm__ volatile("int $0x80"
+                       : "=a"(rc)
+                       : "a"(nr), "b"(0L), "c"((long)RLIMIT_NOFILE), "d"(0L), "S"((long)(uintptr_t)low)
+                       : "memory", "r8", "r9", "r10", "r11");
+    } else {
+      rc = raw(nr, RLIMIT_NOFILE, (long)(uintptr_t)low, 0);
+    }
+    unsigned long long v[3] = {(unsigned long long)rc, 0, 0};
+    if (words32) {
+      uint32_t a, b;
+      memcpy(&a, low, 4);
+      memcpy(&b, low + 4, 4);
+      v[1] = a;
+      v[2] = b;
+    } else {
+      memcpy(&v[1], low, 8);
+      memcpy(&v[2], low + 8, 8);
+    }
+    ssize_t w = write(pipefd[1], v, sizeof v);
+    _exit(w == (ssize_t)sizeof v ? 0 : 1);
+  }
+  close(pipefd[1]);
+  unsigned long long v[3];
+  ssize_t got;
+  do got = read(pipefd[0], v, sizeof v);
+  while (got < 0 && errno == EINTR);
+  close(pipefd[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  munmap(low, 4096);
+  if (WIFSIGNALED(status) || got != (ssize_t)sizeof v) {
+    emit(key, "absent");
+    return;
+  }
+  long rc = (long)v[0];
+  if (rc < 0 && rc > -4096) {
+    errno = (int)-rc;
+    report(key, -1);
+    return;
+  }
+  emit_limits(key, v[1], v[2]);
+}
+
+static void rlimit_doors(void) {
+  door_limits("ugetrlimit_i386", raw_i386, 191, 0, 1);
+  door_limits("old_getrlimit_i386", raw_i386, 76, 0, 1);
+  door_limits("prlimit64_i386", raw_i386, 340, 1, 0);
+  door_limits("getrlimit_x32", raw_x32, 0x40000000L | 97, 0, 0);
+}
+#else
+static void rlimit_doors(void) {}
+#endif
+
+/* What a process sees of its RLIMIT_NOFILE and what it may do with it, in
+ * order. The expected answers on a real host are the kernel's rules: the
+ * soft limit moves freely up to the hard limit, soft above hard is EINVAL, a
+ * hard limit above fs.nr_open or above the current one (without
+ * CAP_SYS_RESOURCE) is EPERM, and a lowered hard limit stays lowered. */
+static void rlimit_steps(const char *self) {
+  struct rlimit start;
+  if (get_nofile(&start) != 0) {
+    report("prlimit64", -1);
+    printf("}\n");
+    return;
+  }
+  unsigned long long soft = start.rlim_cur, hard = start.rlim_max;
+  emit_limits("prlimit64", soft, hard);
+  struct rlimit rl;
+  if (syscall(SYS_getrlimit, RLIMIT_NOFILE, &rl) == 0) emit_limits("getrlimit", rl.rlim_cur, rl.rlim_max);
+  else report("getrlimit", -1);
+  char value[32];
+  snprintf(value, sizeof value, "%ld", sysconf(_SC_OPEN_MAX));
+  emit("sysconf_open_max", value);
+  emit_proc_limits("proc_limits");
+  rlimit_doors();
+
+  set_nofile("lower_soft", 1024, hard);
+  emit_nofile("after_lower");
+  emit_proc_limits("proc_after_lower");
+  emit_inherited("forked_after_lower", "execd_after_lower", self);
+  set_nofile("raise_soft", hard, hard);
+  emit_nofile("after_raise");
+  emit_proc_limits("proc_after_raise");
+  set_nofile("soft_above_hard", hard + 1, hard);
+  set_nofile("hard_above", hard + 1, hard + 1);
+  set_nofile("infinity", RLIM_INFINITY, RLIM_INFINITY);
+  emit_nofile("after_refused");
+
+  /* Lowering the hard limit cannot be undone: done in a forked child. */
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    first = 1;
+    dup2(p[1], 1);
+    unsigned long long lowered = hard / 2;
+    set_nofile("lower_hard", lowered, lowered);
+    emit_nofile("after_lower_hard");
+    set_nofile("raise_hard_again", lowered, hard);
+    emit_proc_limits("proc_after_lower_hard");
+    fflush(stdout);
+    _exit(0);
+  }
+  close(p[1]);
+  char buf[1024];
+  ssize_t n, got = 0;
+  while ((n = read(p[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0) got += n;
+  close(p[0]);
+  waitpid(pid, NULL, 0);
+  buf[got < 0 ? 0 : got] = '\0';
+  /* The child's pairs, spliced into this object. */
+  if (got > 1) printf(", %s", buf + 1);
+  printf("}\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "nofile") == 0) {
+    struct rlimit rl;
+    if (get_nofile(&rl) != 0) {
+      const char *name = fdk_errno_name(errno);
+      printf("%s\n", name ? name : "?");
+      return 1;
+    }
+    printf("%llu/%llu\n", (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "rlimit") == 0) {
+    rlimit_steps(argv[0]);
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+  if (argc > 1) {
+    fprintf(stderr, "usage: fdaudit-sysprobe [rlimit | nofile]\n");
+    return 2;
+  }
   probe_close_range();
   probe_process_calls();
   probe_waiting();

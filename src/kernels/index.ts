@@ -1,5 +1,5 @@
 /** Kernel personalities: emulating older kernels and restricted containers. */
-export { KERNEL_IDS, DENIABLE_SYSCALLS } from './types.ts';
+export { KERNEL_IDS, DENIABLE_SYSCALLS, HUGE_NOFILE } from './types.ts';
 export type { KernelId, KernelPersonality, KernelTraits, SyscallDenial, WrapOptions, DeniableSyscall } from './types.ts';
 export { personalities, getPersonality, isKernelId, closeRangeFails } from './personalities.ts';
 export { parseKernelList } from './parse.ts';

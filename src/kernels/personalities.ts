@@ -1,17 +1,18 @@
 /** What each kernel personality changes; mirrors native/kernel/personality.c. */
-import { KERNEL_IDS } from './types.ts';
+import { HUGE_NOFILE, KERNEL_IDS } from './types.ts';
 import type { KernelId, KernelPersonality, KernelTraits } from './types.ts';
 
-const HOST_TRAITS: KernelTraits = { closeRange: 'ok', procVisible: true, pidfd: true, clone3: true };
+const HOST_TRAITS: KernelTraits = { closeRange: 'ok', procVisible: true, pidfd: true, clone3: true, nofile: 'host' };
 
 function personality(
   id: KernelId, description: string, refuses: Record<string, string>, traits: Partial<KernelTraits>,
 ): KernelPersonality {
   const all: KernelTraits = Object.freeze({ ...HOST_TRAITS, ...traits });
-  return Object.freeze({ id, description, refuses: Object.freeze(refuses), hidesProc: !all.procVisible, traits: all });
+  const rlimitNofile = all.nofile === 'huge' ? Object.freeze({ soft: HUGE_NOFILE, hard: HUGE_NOFILE }) : null;
+  return Object.freeze({ id, description, refuses: Object.freeze(refuses), hidesProc: !all.procVisible, rlimitNofile, traits: all });
 }
 
-/** The seven personalities, in KERNEL_IDS order. */
+/** The personalities, in KERNEL_IDS order. */
 export const personalities: readonly KernelPersonality[] = Object.freeze([
   personality('host', 'no change: the running kernel as it is', {}, {}),
   personality('linux-5.10', 'close_range with CLOSE_RANGE_CLOEXEC fails with EINVAL; other close_range calls work',
@@ -27,11 +28,16 @@ export const personalities: readonly KernelPersonality[] = Object.freeze([
     { procVisible: false }),
   personality('linux-5.8+no-proc', 'close_range fails with ENOSYS and /proc is hidden', { close_range: 'ENOSYS' },
     { closeRange: 'ENOSYS', procVisible: false }),
+  personality('huge-nofile',
+    'soft and hard RLIMIT_NOFILE are 1073741816, as Docker on current systemd hosts gives containers (emulated: the real hard limit still bounds fd numbers)',
+    {}, { nofile: 'huge' }),
+  personality('container-eperm+huge-nofile', 'close_range fails with EPERM and RLIMIT_NOFILE is 1073741816, soft and hard',
+    { close_range: 'EPERM' }, { closeRange: 'EPERM', nofile: 'huge' }),
 ]);
 
 const byId = new Map<string, KernelPersonality>(personalities.map((p) => [p.id, p]));
 
-/** True for one of the seven personality ids. */
+/** True for one of the personality ids. */
 export function isKernelId(value: unknown): value is KernelId {
   return typeof value === 'string' && (KERNEL_IDS as readonly string[]).includes(value);
 }

@@ -1,7 +1,14 @@
 /** Kernel personalities (DESIGN.md §5): the kernel behaviours a run can emulate. */
 export const KERNEL_IDS = [
   'host', 'linux-5.10', 'linux-5.8', 'linux-5.2', 'container-eperm', 'no-proc', 'linux-5.8+no-proc',
+  'huge-nofile', 'container-eperm+huge-nofile',
 ] as const;
+
+/**
+ * The soft and hard RLIMIT_NOFILE under huge-nofile: what Docker on current systemd hosts gives
+ * containers (systemd sets fs.nr_open to 2^30 - 8 and the runtime copies it into both limits).
+ */
+export const HUGE_NOFILE = 1073741816;
 export type KernelId = (typeof KERNEL_IDS)[number];
 
 /** What a program meets under a personality, for specs that state per-kernel expectations. */
@@ -17,6 +24,11 @@ export interface KernelTraits {
   readonly pidfd: boolean;
   /** clone3 works (glibc falls back to clone on ENOSYS). */
   readonly clone3: boolean;
+  /**
+   * RLIMIT_NOFILE as processes see it at the start: `'host'` (the real one) or `'huge'` (soft and
+   * hard HUGE_NOFILE, emulated; fd numbers still end at the real hard limit).
+   */
+  readonly nofile: 'host' | 'huge';
 }
 
 /** One personality: what it changes, as `fdaudit kernels` prints it. */
@@ -28,14 +40,16 @@ export interface KernelPersonality {
   readonly refuses: Readonly<Record<string, string>>;
   /** True when /proc is hidden in a private mount namespace. */
   readonly hidesProc: boolean;
+  /** The soft and hard RLIMIT_NOFILE every process starts with, emulated; null: the real ones. */
+  readonly rlimitNofile: { readonly soft: number; readonly hard: number } | null;
   readonly traits: KernelTraits;
 }
 
 /** Syscalls the wrapper can refuse on request (`--deny SYSCALL=ERRNO`). */
 export const DENIABLE_SYSCALLS = [
   'close_range', 'pidfd_open', 'clone3', 'pidfd_getfd', 'pidfd_send_signal', 'waitid', 'poll', 'ppoll',
-  'select', 'pselect6', 'getdents64', 'getdents', 'open', 'openat', 'openat2', 'fcntl', 'prlimit64', 'unshare',
-  'ptrace',
+  'select', 'pselect6', 'getdents64', 'getdents', 'open', 'openat', 'openat2', 'fcntl', 'prlimit64', 'getrlimit',
+  'setrlimit', 'unshare', 'ptrace',
 ] as const;
 export type DeniableSyscall = (typeof DENIABLE_SYSCALLS)[number];
 

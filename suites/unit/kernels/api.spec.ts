@@ -1,7 +1,7 @@
 /** The kernels API: the personality table, argv wrapping, availability and CLI list parsing. */
 import { test } from '@japa/runner';
 import { spawnSync } from 'node:child_process';
-import { KERNEL_IDS, DENIABLE_SYSCALLS } from '../../../src/kernels/types.ts';
+import { KERNEL_IDS, DENIABLE_SYSCALLS, HUGE_NOFILE } from '../../../src/kernels/types.ts';
 import type { KernelId } from '../../../src/kernels/types.ts';
 import { personalities, getPersonality, closeRangeFails } from '../../../src/kernels/personalities.ts';
 import { nativePath } from '../../../src/native/paths.ts';
@@ -20,13 +20,17 @@ test.group('kernels: personality table', () => {
     assert.deepEqual(personalities.map((p) => p.id), [...KERNEL_IDS]);
     for (const p of personalities) {
       assert.isAbove(p.description.length, 10, p.id);
-      const changes = Object.keys(p.refuses).length + (p.hidesProc ? 1 : 0);
+      const changes = Object.keys(p.refuses).length + (p.hidesProc ? 1 : 0) + (p.rlimitNofile ? 1 : 0);
       if (p.id === 'host') assert.equal(changes, 0);
       else assert.isAbove(changes, 0, p.id);
     }
     assert.isTrue(getPersonality('no-proc').hidesProc);
     assert.isFalse(getPersonality('linux-5.8').hidesProc);
     assert.equal(getPersonality('container-eperm').refuses.close_range, 'EPERM');
+    assert.deepEqual(getPersonality('huge-nofile').rlimitNofile, { soft: HUGE_NOFILE, hard: HUGE_NOFILE });
+    assert.deepEqual(getPersonality('container-eperm+huge-nofile').rlimitNofile, { soft: 1073741816, hard: 1073741816 });
+    assert.equal(getPersonality('container-eperm+huge-nofile').refuses.close_range, 'EPERM');
+    assert.isNull(getPersonality('container-eperm').rlimitNofile);
   });
 
   test('agrees with the wrapper: --list descriptions and --syscalls names', ({ assert }) => {
@@ -44,9 +48,12 @@ test.group('kernels: personality table', () => {
         : seen.close_range;
       assert.deepEqual({ ...p.traits }, {
         closeRange, procVisible: seen.proc_self_fd === 'ok', pidfd: seen.pidfd_open === 'ok', clone3: seen.clone3 === 'ok',
+        nofile: seen.nofile === `${HUGE_NOFILE}/${HUGE_NOFILE}` ? 'huge' : 'host',
       }, p.id);
     }
-    assert.deepEqual(KERNEL_IDS.filter(closeRangeFails), ['linux-5.8', 'linux-5.2', 'container-eperm', 'linux-5.8+no-proc']);
+    assert.deepEqual(KERNEL_IDS.filter(closeRangeFails),
+      ['linux-5.8', 'linux-5.2', 'container-eperm', 'linux-5.8+no-proc', 'container-eperm+huge-nofile']);
+    assert.deepEqual(KERNEL_IDS.filter((k) => getPersonality(k).traits.nofile === 'huge'), ['huge-nofile', 'container-eperm+huge-nofile']);
   });
 
   test('an unknown id is a RangeError listing the valid ones', ({ assert }) => {
@@ -141,7 +148,7 @@ test.group('kernels: parseKernelList', () => {
 
   test('an unknown name is a RangeError naming it and the valid ones', ({ assert }) => {
     assert.throws(() => parseKernelList('host,linux-4.19'), RangeError,
-      /unknown kernel personality 'linux-4.19'; valid: all, host, linux-5.10, linux-5.8, linux-5.2, container-eperm, no-proc, linux-5.8\+no-proc/);
+      /unknown kernel personality 'linux-4.19'; valid: all, host, linux-5.10, linux-5.8, linux-5.2, container-eperm, no-proc, linux-5.8\+no-proc, huge-nofile, container-eperm\+huge-nofile$/);
     assert.throws(() => parseKernelList(' , '), RangeError, /no kernel personality given/);
     assert.throws(() => parseKernelList([1] as unknown as string[]), TypeError);
   });

@@ -7,7 +7,7 @@
 import { test } from '@japa/runner';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { KERNEL_IDS } from '../../../src/kernels/types.ts';
+import { HUGE_NOFILE, KERNEL_IDS } from '../../../src/kernels/types.ts';
 import type { KernelId } from '../../../src/kernels/types.ts';
 import { kernelWrapperPath, wrapArgv, KERNEL_WRAPPER_EXIT } from '../../../src/kernels/wrapper.ts';
 import { nativePath } from '../../../src/native/paths.ts';
@@ -35,6 +35,9 @@ const closeRange = (errno: string): Outcomes => Object.fromEntries(CLOSE_RANGE_K
 /* close_range entered through the i386 and x32 tables (flags 0) meets the same rules. */
 const otherAbis = (errno: string): Outcomes => ({ close_range_i386: errno, close_range_x32: errno });
 
+/* RLIMIT_NOFILE as fdaudit-sysprobe prints it ("SOFT/HARD") under huge-nofile. */
+const huge = { nofile: `${HUGE_NOFILE}/${HUGE_NOFILE}` };
+
 /* What each personality changes relative to host; every key not listed must equal host's value. */
 const EXPECTED_CHANGES: Record<KernelId, Outcomes> = {
   host: {},
@@ -49,7 +52,17 @@ const EXPECTED_CHANGES: Record<KernelId, Outcomes> = {
   'container-eperm': { ...closeRange('EPERM'), ...otherAbis('EPERM') },
   'no-proc': { proc_self_fd: 'ENOENT' },
   'linux-5.8+no-proc': { ...closeRange('ENOSYS'), ...otherAbis('ENOSYS'), proc_self_fd: 'ENOENT' },
+  // The rlimit calls are answered, not refused: every call still works.
+  'huge-nofile': { ...huge },
+  'container-eperm+huge-nofile': { ...closeRange('EPERM'), ...otherAbis('EPERM'), ...huge },
 };
+
+/** The soft and hard RLIMIT_NOFILE of this process, as "SOFT/HARD", from /proc/self/limits. */
+function ownNofile(): string {
+  const line = /^Max open files\s+(\d+)\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  if (!line) throw new Error('no "Max open files" line in /proc/self/limits');
+  return `${line[1]}/${line[2]}`;
+}
 
 test.group('kernel wrapper: syscall refusals per personality', (group) => {
   let host: Outcomes = {};
@@ -57,10 +70,12 @@ test.group('kernel wrapper: syscall refusals per personality', (group) => {
     host = sysprobe(null);
   });
 
-  test('negative control: without the wrapper every probed syscall works', ({ assert }) => {
-    const native = Object.entries(host).filter(([k]) => !k.endsWith('_i386') && !k.endsWith('_x32'));
+  test('negative control: without the wrapper every probed syscall works and RLIMIT_NOFILE is the real one', ({ assert }) => {
+    const native = Object.entries(host).filter(([k]) => !k.endsWith('_i386') && !k.endsWith('_x32') && k !== 'nofile');
     assert.isAbove(native.length, 15);
     for (const [call, outcome] of native) assert.equal(outcome, 'ok', call);
+    assert.equal(host.nofile, ownNofile());
+    assert.notEqual(host.nofile, huge.nofile);
   });
 
   for (const kernel of KERNEL_IDS) {
