@@ -6,7 +6,7 @@
  * (same C code, through the addon), so a bait is found even when a launcher
  * moves it to another number.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fdops from '../native/fdops.ts';
@@ -94,6 +94,20 @@ function signalfdSignals(n: number): string[] {
 }
 
 const finite = (l: Limit): number => (l === 'unlimited' ? Number.MAX_SAFE_INTEGER : l);
+
+/**
+ * The kernel's own hard RLIMIT_NOFILE from /proc/self/limits. Under an emulated limit (the
+ * huge-nofile personality answers getrlimit with 1073741816) fd numbers still end here;
+ * without /proc, no bound beyond the limit getrlimit reports.
+ */
+function kernelHardLimit(): number {
+  try {
+    const m = /^Max open files\s+\S+\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
 
 /**
  * Soft-limit bookkeeping shared by all open bait sets, so they may be closed
@@ -282,7 +296,7 @@ export function openBaits(kinds: readonly BaitKind[] = BAIT_KINDS, options?: Ope
    */
   const openAboveSoftLimit = (fd: number): number => {
     const before = fdops.getRlimitNofile();
-    const hard = Math.min(finite(before.hard), ABOVE_SOFT_CEILING);
+    const hard = Math.min(finite(before.hard), ABOVE_SOFT_CEILING, kernelHardLimit());
     if (hard < 64) throw new RangeError(`openBaits: hard RLIMIT_NOFILE ${String(before.hard)} leaves no room for the above-soft-limit bait`);
     if (aboveSoftFds.size === 0) limitBaseline = before;
     // F_DUPFD only hands out numbers below the soft limit: raise it to the hard limit for the move.
