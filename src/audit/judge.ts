@@ -13,6 +13,8 @@ export interface JudgeContext {
   scenario?: string;
   /** Kinds the bait set could not open here: listed as skipped, never judged. */
   skippedBaits?: readonly SkippedBait[];
+  /** Launch start to the process reaped; 0 when not given. */
+  durationMs?: number;
 }
 
 /** What judge() needs to know about the launcher. */
@@ -82,6 +84,7 @@ export function judge(baits: readonly Bait[], report: ProbeReport, launcher: Jud
     signals: { blocked: [...report.signals.blocked], ignored: [...report.signals.ignored] },
     closeStrategy: context.closeStrategy ?? null,
     error: null,
+    durationMs: context.durationMs ?? 0,
   };
   if (context.scenario) result.scenario = context.scenario;
   return result;
@@ -104,7 +107,9 @@ function withSkipped(judged: BaitVerdict[], skipped: readonly SkippedBait[], lau
 }
 
 /** A result without a report: the launch failed, the probe died, the report was unreadable, or a timeout. */
-export function errorResult(launcher: string, kernel: string, status: 'error' | 'skipped', reason: string, scenario?: string): AuditResult {
+export function errorResult(
+  launcher: string, kernel: string, status: 'error' | 'skipped', reason: string, scenario?: string, durationMs = 0,
+): AuditResult {
   const r: AuditResult = {
     launcher,
     kernel,
@@ -115,6 +120,7 @@ export function errorResult(launcher: string, kernel: string, status: 'error' | 
     signals: null,
     closeStrategy: null,
     error: reason,
+    durationMs,
   };
   if (scenario) r.scenario = scenario;
   return r;

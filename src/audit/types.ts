@@ -39,6 +39,11 @@ export interface AuditResult {
   signals: { blocked: string[]; ignored: string[] } | null;
   closeStrategy: string | null;
   error: string | null;
+  /**
+   * Milliseconds from the start of the launch to the launched process reaped (for a timeout: to
+   * its process group killed). 0 when nothing was launched (`skipped`, or a failure before the launch).
+   */
+  durationMs: number;
   /** The exposing scenario the launcher ran in (mutants), e.g. "parent stdin closed, …"; absent when none. */
   scenario?: string;
   /**

@@ -1,10 +1,10 @@
 /**
  * The audit matrix as HTML: one row per result (kernel, launcher), one column per bait kind, then extra
- * fds, soft limit, signals, close strategy and the verdict. Cells are the same as the terminal table's
+ * fds, soft limit, signals, close strategy, launch time and the verdict. Cells are the same as the terminal table's
  * (src/report/cells.ts), coloured by tone; rows and bait columns carry data attributes for the filters.
  */
 import type { AuditReport, AuditResult } from '../audit/types.ts';
-import { baitCell, baitHeader, extraCell, signalsCell, softCell, verdict } from '../report/cells.ts';
+import { baitCell, baitHeader, extraCell, formatDuration, signalsCell, softCell, verdict } from '../report/cells.ts';
 import type { Cell } from '../report/cells.ts';
 import { hostsOf, resultAnchors, resultHost } from '../report/columns.ts';
 import { baitKindsPresent, orderKernels, orderLaunchers, sortResults } from '../report/order.ts';
@@ -59,6 +59,8 @@ function row(result: AuditResult, baits: readonly string[], id: string, withHost
         td(signalsCell(result), ' data-col="signals"'),
         `<td class="cell plain" data-col="strategy">${escapeHtml(result.closeStrategy ?? '-')}</td>`,
       ].join('');
+  // Every result has a launch time: an error's (a timeout's) says as much as a verdict's.
+  const duration = `<td class="cell plain num" data-col="duration">${escapeHtml(formatDuration(result.durationMs))}</td>`;
   return (
     `<tr id="${escapeHtml(id)}" data-launcher="${escapeHtml(result.launcher)}" data-kernel="${escapeHtml(result.kernel)}"` +
     ` data-host="${escapeHtml(resultHost(result) ?? '')}" data-status="${result.status}">` +
@@ -67,6 +69,7 @@ function row(result: AuditResult, baits: readonly string[], id: string, withHost
     `<td class="kernel">${escapeHtml(result.kernel)}</td>` +
     `<td class="cell verdict ${v.tone}" data-col="status" title="${escapeHtml(v.detail)}">${v.word}</td>` +
     cells +
+    duration +
     '</tr>'
   );
 }
@@ -77,7 +80,7 @@ export function renderMatrix(report: AuditReport): string {
   const head =
     `<tr><th scope="col">launcher</th>${withHost ? '<th scope="col">host</th>' : ''}<th scope="col">kernel</th><th scope="col">verdict</th>` +
     baits.map((k) => `<th scope="col" data-bait="${escapeHtml(k)}" title="${escapeHtml(k)}">${escapeHtml(baitHeader(k))}</th>`).join('') +
-    '<th scope="col">extra</th><th scope="col">soft</th><th scope="col">signals</th><th scope="col">closed by</th></tr>';
+    '<th scope="col">extra</th><th scope="col">soft</th><th scope="col">signals</th><th scope="col">closed by</th><th scope="col" title="launch start to child reaped">ms</th></tr>';
   const sorted = sortResults(report.results);
   // The same ids the pivot links to.
   const anchors = resultAnchors(sorted);

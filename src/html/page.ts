@@ -42,7 +42,7 @@ th, td { border: 1px solid var(--line); padding: .25rem .45rem; text-align: left
 thead th { background: #f6f8fa; position: sticky; top: 0; }
 th.launcher { font-family: ui-monospace, monospace; font-weight: 600; } .scenario { font-weight: normal; color: var(--muted); font-size: .72rem; }
 td.kernel { font-family: ui-monospace, monospace; }
-td.cell { text-align: center; font-family: ui-monospace, monospace; } td.reason { text-align: left; white-space: normal; }
+td.cell { text-align: center; font-family: ui-monospace, monospace; } td.reason { text-align: left; white-space: normal; } td.cell.num { text-align: right; }
 .good { color: var(--good); background: var(--good-bg); } .bad { color: var(--bad); background: var(--bad-bg); }
 .warn { color: var(--warn); background: var(--warn-bg); } .muted { color: var(--muted); background: var(--muted-bg); }
 td.verdict { font-weight: 700; }

@@ -162,7 +162,7 @@ function expectedLaunchers(plan: RunPlan, others: readonly AuditResult[]): strin
 }
 
 function placeholder(launcher: string, kernel: string, status: AuditStatus, reason: string): AuditResult {
-  return { launcher, kernel, status, baits: [], extraFds: [], rlimitNofile: null, signals: null, closeStrategy: null, error: reason };
+  return { launcher, kernel, status, baits: [], extraFds: [], rlimitNofile: null, signals: null, closeStrategy: null, error: reason, durationMs: 0 };
 }
 
 function describeFailure(w: WorkerRun, timeoutMs: number): string {

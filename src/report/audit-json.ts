@@ -84,6 +84,8 @@ function normalizeResult(r: AuditResult): AuditResult {
     signals: r.signals ? { blocked: [...r.signals.blocked], ignored: [...r.signals.ignored] } : null,
     closeStrategy: r.closeStrategy ?? null,
     error: r.error ?? null,
+    // Results written before durations were recorded read as 0 (nothing measured).
+    durationMs: typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) ? r.durationMs : 0,
   };
   // Optional: the parent state a mutant ran in, when the engine records one.
   const scenario = (r as AuditResult & { scenario?: unknown }).scenario;

@@ -99,6 +99,19 @@ export function softCell(result: AuditResult): Cell {
     : { text: `${SYMBOLS.sealed} ${soft}`, tone: 'good' };
 }
 
+/**
+ * The launch time: "0.9", "12.4", "342", "10012" (ms; a decimal below 100). "-" when nothing was
+ * launched (skipped) or no duration was recorded.
+ */
+export function formatDuration(ms: number | undefined): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return '-';
+  return ms < 100 ? ms.toFixed(1) : String(Math.round(ms));
+}
+
+export function durationCell(result: AuditResult): Cell {
+  return { text: formatDuration(result.durationMs), tone: 'muted' };
+}
+
 const shortSig = (s: string): string => (s.startsWith('SIG') ? s.slice(3) : s);
 
 export function signalsCell(result: AuditResult): Cell {

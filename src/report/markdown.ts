@@ -6,6 +6,7 @@ import {
   baitHeader,
   extraCell,
   FD_SETSIZE,
+  formatDuration,
   oneLine,
   signalsCell,
   softCell,
@@ -109,14 +110,14 @@ function mergeSection(merge: MergeInfo): string[] {
 }
 
 function matrix(results: readonly AuditResult[], kinds: readonly string[]): string[] {
-  const header = ['launcher', 'verdict', ...kinds.map(baitHeader), 'extra', 'soft', 'signals'];
-  const lines = [row(header.map(escapeMarkdownCell)), row(header.map((_, i) => (i < 2 ? '---' : ':-:')))];
+  const header = ['launcher', 'verdict', ...kinds.map(baitHeader), 'extra', 'soft', 'signals', 'ms'];
+  const lines = [row(header.map(escapeMarkdownCell)), row(header.map((_, i) => (i < 2 ? '---' : i === header.length - 1 ? '--:' : ':-:')))];
   for (const r of results) {
     const v = verdict(r);
     if (r.status === 'error' || r.status === 'skipped') {
       // GFM has no colspan: the reason goes in the verdict cell, the rest stays empty.
       const why = `**${v.word}** (${escapeMarkdownCell(r.error ?? 'no reason given')})`;
-      lines.push(row([code(r.launcher, true), why, ...kinds.map(() => ''), '', '-', '-']));
+      lines.push(row([code(r.launcher, true), why, ...kinds.map(() => ''), '', '-', '-', formatDuration(r.durationMs)]));
       continue;
     }
     const cells = [
@@ -125,7 +126,7 @@ function matrix(results: readonly AuditResult[], kinds: readonly string[]): stri
       softCell(r),
       signalsCell(r),
     ].map((c) => escapeMarkdownCell(c.text));
-    lines.push(row([code(r.launcher, true), `**${v.word}**`, ...cells]));
+    lines.push(row([code(r.launcher, true), `**${v.word}**`, ...cells, formatDuration(r.durationMs)]));
   }
   return lines;
 }
@@ -155,7 +156,7 @@ function legend(kinds: readonly string[]): string[] {
     `- ${s.arrived} N passed on purpose, arrived as child fd N; ${s.missing} passed on purpose, did not arrive`,
     `- ${s.skipped} not opened here (the kernel or sandbox refused the kind; the verdict line says why); ${s.untested} not tested; - no probe report`,
     `- extra: fds the launcher itself left open; soft: the child's soft RLIMIT\\_NOFILE (${s.leaked} above ${FD_SETSIZE}); ` +
-      'signals: b: blocked, i: ignored in the child',
+      'signals: b: blocked, i: ignored in the child; ms: launch to child reaped',
   ];
   if (abbreviated.length) lines.push(`- columns: ${abbreviated.join(', ')}`);
   return lines;

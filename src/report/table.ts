@@ -1,12 +1,13 @@
 /**
  * The terminal view: one table per kernel personality (rows = launchers, columns = bait
- * kinds, extra fds, soft limit, signals), a verdict line per launcher, and a legend.
+ * kinds, extra fds, soft limit, signals, launch time), a verdict line per launcher, and a legend.
  */
 import { getBorderCharacters, table, type SpanningCellConfig, type TableUserConfig } from 'table';
 import type { AuditResult } from '../audit/types.ts';
 import {
   baitCell,
   baitHeader,
+  durationCell,
   extraCell,
   FD_SETSIZE,
   oneLine,
@@ -65,7 +66,7 @@ export interface TableLayout {
   widths: number[];
 }
 
-const HEADERS_AFTER = ['extra', 'soft', 'signals'];
+const HEADERS_AFTER = ['extra', 'soft', 'signals', 'ms'];
 /** Narrowest room for an error/skip reason; the extra column widens to give it. */
 const REASON_MIN = 30;
 
@@ -78,6 +79,7 @@ function rowTexts(r: AuditResult, kinds: readonly string[]): Cell[] | null {
     extraCell(r),
     softCell(r),
     signalsCell(r),
+    durationCell(r),
   ];
 }
 
@@ -86,6 +88,8 @@ export function tableLayout(results: readonly AuditResult[]): TableLayout {
   const widths = ['launcher', ...kinds.map(baitHeader), ...HEADERS_AFTER].map(textWidth);
   for (const r of results) {
     widths[0] = Math.max(widths[0] ?? 0, textWidth(oneLine(r.launcher)));
+    // Errors have a duration too (a timeout's is the point).
+    widths[kinds.length + 4] = Math.max(widths[kinds.length + 4] ?? 0, textWidth(durationCell(r).text));
     (rowTexts(r, kinds) ?? []).forEach((c, i) => {
       widths[i + 1] = Math.max(widths[i + 1] ?? 0, textWidth(c.text));
     });
@@ -127,18 +131,18 @@ export function renderKernelTable(results: readonly AuditResult[], layout: Table
     if (!cells) {
       // No probe report: the reason spans the bait and extra columns.
       const reason = truncate(`${r.status}: ${oneLine(r.error ?? 'no reason given')}`, reasonMax);
-      rows.push([launcher, p.tone(verdict(r).tone, reason), ...Array<string>(nb).fill(''), '-', '-']);
+      rows.push([launcher, p.tone(verdict(r).tone, reason), ...Array<string>(nb).fill(''), '-', '-', paint(durationCell(r))]);
       if (nb > 0) spanningCells.push({ row: i + 1, col: 1, colSpan: nb + 1, alignment: 'left' });
       return;
     }
     rows.push([launcher, ...cells.map(paint)]);
   });
   // Bait columns read as one strip: no rule between them and no right padding inside it.
-  const columns: Record<number, { width: number; paddingRight?: number }> = {};
+  const columns: Record<number, { width: number; paddingRight?: number; alignment?: 'right' }> = {};
   widths.forEach((width, c) => {
-    columns[c] = c >= 1 && c < nb ? { width, paddingRight: 0 } : { width };
+    columns[c] = c >= 1 && c < nb ? { width, paddingRight: 0 } : c === nb + 4 ? { width, alignment: 'right' } : { width };
   });
-  const rules = new Set([0, 1, nb + 1, nb + 2, nb + 3, nb + 4]);
+  const rules = new Set([0, 1, nb + 1, nb + 2, nb + 3, nb + 4, nb + 5]);
   const groups = results.map((r) => launcherGroup(r.launcher));
   const config: TableUserConfig = {
     border: getBorderCharacters('norc'),
@@ -198,6 +202,7 @@ export function renderLegend(kinds: readonly string[], p: Painter): string {
       `extra: fds the launcher itself left open`,
       `soft: the child's soft RLIMIT_NOFILE (${s.leaked} above ${FD_SETSIZE})`,
       `signals: b: blocked, i: ignored in the child`,
+      `ms: launch to child reaped`,
     ],
   ];
   const abbreviated = kinds.filter((k) => baitHeader(k) !== k).map((k) => `${baitHeader(k)}=${k}`);

@@ -64,6 +64,7 @@ function notSelected(id: string, kernel: string, selection: readonly string[]): 
     signals: null,
     closeStrategy: null,
     error: `not in this run's --launcher selection (${selection.join(', ')})`,
+    durationMs: 0,
   };
 }
 

@@ -9,6 +9,7 @@ import { renderCharts } from '../../../src/bench/charts.ts';
 import type { BenchReport } from '../../../src/bench/types.ts';
 import { CHART_FILES, scopeSvgIds, writeHtmlReport } from '../../../src/html/index.ts';
 import { serializeAuditReport } from '../../../src/report/audit-json.ts';
+import { formatDuration } from '../../../src/report/cells.ts';
 import { mergeReports } from '../../../src/report/merge.ts';
 import { xmlProblem } from '../../fixtures/html/xml.ts';
 
@@ -158,6 +159,8 @@ test.group('html report: in headless Chromium', (group) => {
       assert.equal(await row.count(), 1, `${r.launcher}/${r.kernel}`);
       assert.equal(await row.locator('th').first().evaluate((th) => th.firstChild?.textContent), r.launcher);
       assert.equal((await row.locator('[data-col="status"]').textContent())?.trim(), r.status.toUpperCase());
+      // Every row, errors included, shows its launch time; a skipped one (nothing launched) shows "-".
+      assert.equal((await row.locator('[data-col="duration"]').textContent())?.trim(), formatDuration(r.durationMs), `${r.launcher}/${r.kernel} duration`);
       if (r.status === 'error' || r.status === 'skipped') {
         assert.equal((await row.locator('td.reason').textContent())?.trim(), r.error);
         continue;

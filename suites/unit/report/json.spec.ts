@@ -6,7 +6,7 @@ import { hostFacts } from '../../../src/report/host.ts';
 import { RECORDS, REPORT, RESULTS } from './golden/fixtures.ts';
 import { checkGolden } from './golden/golden.ts';
 
-const RESULT_KEYS = ['launcher', 'kernel', 'status', 'baits', 'extraFds', 'rlimitNofile', 'signals', 'closeStrategy', 'error'];
+const RESULT_KEYS = ['launcher', 'kernel', 'status', 'baits', 'extraFds', 'rlimitNofile', 'signals', 'closeStrategy', 'error', 'durationMs'];
 
 test.group('report: audit.json', () => {
   test('matches the golden file (two bait kinds, to keep it small)', ({ assert }) => {
@@ -41,6 +41,16 @@ test.group('report: audit.json', () => {
     assert.isNull(err.rlimitNofile);
     assert.isNull(err.signals);
     assert.match(err.error, /closefrom failed/);
+  });
+
+  test('durationMs is carried as given; a result without one (an older report) reads 0', ({ assert }) => {
+    const [withDuration] = buildAuditReport([RESULTS[0] as AuditResult], { passed: 0, failed: 0, skipped: 0 }).results;
+    assert.equal(withDuration?.durationMs, (RESULTS[0] as AuditResult).durationMs);
+    assert.isAbove(withDuration?.durationMs ?? 0, 0);
+    const old = { ...(RESULTS[0] as AuditResult) } as Partial<AuditResult>;
+    delete old.durationMs;
+    const [read] = buildAuditReport([old as AuditResult], { passed: 0, failed: 0, skipped: 0 }).results;
+    assert.strictEqual(read?.durationMs, 0);
   });
 
   test('extra properties are dropped, the optional scenario is kept', ({ assert }) => {

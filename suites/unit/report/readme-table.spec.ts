@@ -37,6 +37,7 @@ function result(launcher: string, crossed: readonly string[], soft: number, extr
     signals: { blocked: [], ignored: [] },
     closeStrategy: null,
     error: null,
+    durationMs: 0,
     ...extra,
   };
 }

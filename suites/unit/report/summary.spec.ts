@@ -32,7 +32,7 @@ test.group('report: summary.md', () => {
     assert.match(md, /## <a id="k\/host"><\/a>Kernel `host`[\s\S]*## <a id="k\/linux-5.8"><\/a>Kernel `linux-5\.8`/);
     const rows = tableRows(md);
     const width = cells(rows[0] as string).length;
-    assert.equal(width, 2 + 21 + 3);
+    assert.equal(width, 2 + 21 + 4);
     for (const r of rows) assert.lengthOf(cells(r), width, r);
     const spawn = rows.find((r) => r.startsWith('| `node:spawn` '));
     assert.deepEqual(cells(spawn as string).slice(0, 4), ['`node:spawn`', '**LEAK**', '✗ 20', '✗ 21']);

@@ -56,6 +56,24 @@ test.group('report: terminal table', () => {
     ]);
   });
 
+  test('the ms column: each result\'s launch time, errors included; "-" where nothing was launched', ({ assert }) => {
+    const lastCell = (line: string): string => (line.split('│').at(-2) ?? '').trim();
+    const rowOf = (out: string, launcher: string): string => {
+      const line = tableLines(out).find((l) => (l.split('│')[1] ?? '').trim() === launcher);
+      if (!line) throw new Error(`no row for ${launcher}`);
+      return line;
+    };
+    const out = renderTerminal(RESULTS.filter((r) => r.kernel === 'host'), { color: false });
+    assert.equal(lastCell(rowOf(out, 'native')), '1.2');
+    assert.equal(lastCell(rowOf(out, 'ext:mine')), '12.6');
+    assert.equal(lastCell(rowOf(out, 'ext:python-subprocess')), '-');
+    const timedOut = { ...result('native'), status: 'error' as const, error: 'native did not finish within 10000 ms', durationMs: 10012.44 };
+    assert.equal(lastCell(rowOf(renderTerminal([timedOut], { color: false }), 'native')), '10012');
+    // Control: the cell follows the value.
+    const slower = { ...result('native'), durationMs: 87.66 };
+    assert.equal(lastCell(rowOf(renderTerminal([slower], { color: false }), 'native')), '87.7');
+  });
+
   test('one table per kernel, host first, all lines of all tables equally wide', ({ assert }) => {
     const out = renderTerminal(RESULTS, { color: false });
     const host = out.indexOf('kernel: host\n');
@@ -65,8 +83,8 @@ test.group('report: terminal table', () => {
     assert.equal(tableLines(out).filter((l) => l.startsWith('┌')).length, 2);
     const widths = new Set(tableLines(out).map((l) => [...l].length));
     assert.equal(widths.size, 1, `table line widths differ: ${[...widths].join(', ')}`);
-    // Twenty-one bait columns with five-digit fds still fit a wide (190-column) terminal.
-    assert.isAtMost([...widths][0] as number, 190);
+    // Twenty-one bait columns with five-digit fds and the launch time still fit a wide (200-column) terminal.
+    assert.isAtMost([...widths][0] as number, 200);
   });
 
   test('several kernels end with a launcher × kernel overview; one kernel has none', ({ assert }) => {

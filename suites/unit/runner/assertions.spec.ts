@@ -26,6 +26,7 @@ function leaky(): AuditResult {
     signals: { blocked: [], ignored: [] },
     closeStrategy: null,
     error: null,
+    durationMs: 0,
   };
 }
 
@@ -45,6 +46,7 @@ function sealed(): AuditResult {
     signals: { blocked: [], ignored: [] },
     closeStrategy: 'close_range',
     error: null,
+    durationMs: 0,
   };
 }
 

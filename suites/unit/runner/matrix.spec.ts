@@ -46,6 +46,7 @@ function result(launcher: string, kernel: string, kinds: string[]): AuditResult 
     signals: { blocked: [], ignored: [] },
     closeStrategy: null,
     error: null,
+    durationMs: 0,
   };
 }
 
