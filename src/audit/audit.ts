@@ -13,11 +13,28 @@ import type { Launcher, ScenarioSetup } from '../launchers/types.ts';
 import { applySignalState } from '../native/fdops.ts';
 import { readProbeReport } from '../probe/parse.ts';
 import { probeArgv } from '../probe/path.ts';
+import { armDeadline } from './deadline.ts';
 import { restoreDispositions, signalDispositions } from './dispositions.ts';
 import { errorResult, judge, type JudgeContext } from './judge.ts';
 import type { AuditResult } from './types.ts';
 
-export const DEFAULT_TIMEOUT_MS = 15_000;
+/**
+ * Per launch. A launch takes milliseconds; a launcher still running after this is sweeping fd numbers
+ * up to a huge limit (a close() per number to 2^30 takes minutes), and waiting longer only makes a run
+ * with several such launchers slow.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * After the per-launch timeout the launcher kills its process group and returns; if it has not
+ * returned this much later either, the engine stops waiting for it so that the run goes on.
+ */
+const ABANDON_AFTER_MS = 10_000;
+
+/** The message of a launch that ran out of time (the same wording as the launchers' own). */
+export function timeoutMessage(launcher: string, timeoutMs: number, detail = 'its process group was killed'): string {
+  return `${launcher} did not finish within ${timeoutMs} ms; ${detail}`;
+}
 
 /** The parent state every launcher runs in, so that a launcher that resets nothing is seen to. */
 export const PARENT_SIGNALS = { blocked: ['SIGUSR1'], ignored: ['SIGUSR2'] } as const;
@@ -95,6 +112,19 @@ interface RunOne {
   parentSignals: boolean;
 }
 
+/** `promise`, or a rejection with `reason()` if it has not settled within `ms`. */
+async function settleWithin<T>(promise: Promise<T>, ms: number, reason: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const abandoned = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(reason()), ms);
+  });
+  try {
+    return await Promise.race([promise, abandoned]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Audits one launcher against one fresh bait set. Never throws for a launcher's failure: that is the result. */
 export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<AuditResult> {
   const { kernel } = opts;
@@ -111,6 +141,12 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
   const reportPath = join(dir, 'report.json');
   let baits: BaitSet | undefined;
   let scenario: string | undefined;
+  let started: number | undefined;
+  let ended: number | undefined;
+  const durationMs = (): number => (started === undefined ? 0 : Math.round(((ended ?? performance.now()) - started) * 100) / 100);
+  let timedOut = false;
+  const failed = (reason: string): AuditResult =>
+    errorResult(launcher.id, kernel, 'error', timedOut ? timeoutMessage(launcher.id, opts.timeoutMs) : reason, scenario, durationMs());
   try {
     const set = openBaits([...opts.kinds], { tmpRoot: root });
     baits = set;
@@ -125,15 +161,28 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
         setup = launcher.scenario.enter({ kernel });
         scenario = setup.applied;
       }
-      outcome = await launcher.run({
-        probeArgv: probeArgv(reportPath),
-        reportPath,
-        keep: [...set.keep],
-        baitFds,
-        timeoutMs: opts.timeoutMs,
-        kernel,
-        ...setup?.context,
-      });
+      const deadline = armDeadline(opts.timeoutMs);
+      started = performance.now();
+      try {
+        outcome = await settleWithin(
+          launcher.run({
+            probeArgv: probeArgv(reportPath),
+            reportPath,
+            keep: [...set.keep],
+            baitFds,
+            timeoutMs: opts.timeoutMs,
+            kernel,
+            ...setup?.context,
+          }),
+          opts.timeoutMs + ABANDON_AFTER_MS,
+          () => new Error(timeoutMessage(launcher.id, opts.timeoutMs, 'it did not stop when told to and was left behind')),
+        );
+      } finally {
+        ended = performance.now();
+        deadline.disarm();
+        // Killed by the deadline while this thread was blocked: whatever the launcher made of that.
+        timedOut = deadline.fired();
+      }
     } finally {
       try {
         await setup?.restore();
@@ -148,19 +197,20 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
       }
     }
     const tail = outcome.stderr?.trim() ? `: ${outcome.stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
-    if (outcome.signal !== null) return errorResult(launcher.id, kernel, 'error', `the launched process was killed by ${outcome.signal}${tail}`, scenario);
-    if (outcome.code !== 0) return errorResult(launcher.id, kernel, 'error', `the launched process exited with code ${outcome.code}${tail}`, scenario);
+    if (timedOut) return failed('');
+    if (outcome.signal !== null) return failed(`the launched process was killed by ${outcome.signal}${tail}`);
+    if (outcome.code !== 0) return failed(`the launched process exited with code ${outcome.code}${tail}`);
     let report;
     try {
       report = await readProbeReport(reportPath);
     } catch (err) {
-      return errorResult(launcher.id, kernel, 'error', `no usable probe report: ${describe(err)}`, scenario);
+      return failed(`no usable probe report: ${describe(err)}`);
     }
-    const ctx: JudgeContext = { kernel, closeStrategy: outcome.closeStrategy, skippedBaits: set.skipped };
+    const ctx: JudgeContext = { kernel, closeStrategy: outcome.closeStrategy, skippedBaits: set.skipped, durationMs: durationMs() };
     if (scenario) ctx.scenario = scenario;
     return judge(set.baits, report, launcher, ctx);
   } catch (err) {
-    return errorResult(launcher.id, kernel, 'error', describe(err), scenario);
+    return failed(describe(err));
   } finally {
     try {
       baits?.close();

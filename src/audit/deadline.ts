@@ -1,0 +1,158 @@
+/**
+ * A per-launch deadline that holds while this thread is blocked.
+ *
+ * A vfork-style launch suspends the calling thread until the child calls execve. A child that sweeps
+ * every fd number up to a huge RLIMIT_NOFILE before it gets there (2^30 of them under huge-nofile)
+ * keeps Node's main thread, and with it every timer, stopped for minutes. So the deadline is kept by a
+ * worker thread: armed before the launch, it waits on shared memory and, when the time is up, SIGKILLs
+ * each child this process started since arming (and the process group of one that leads its own),
+ * which ends the blocked launch. The worker finds those children in /proc (parent pid and start
+ * time); where /proc cannot be read it kills nothing and the launcher's own timer is all there is.
+ */
+import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
+/** state[0]: generation, odd while armed; state[1]: the generation the worker fired for. */
+const STATE_WORDS = 2;
+
+// Plain JavaScript evaluated in the worker: no loader needed, whatever runs this module.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const state = new Int32Array(workerData.shared, 0, ${STATE_WORDS});
+const numbers = new Float64Array(workerData.shared, 8, 2); // [timeout ms, start-time floor in clock ticks]
+const self = process.pid;
+
+function childrenSince(ticks) {
+  const out = [];
+  let names;
+  try { names = fs.readdirSync('/proc'); } catch { return out; }
+  for (const name of names) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    let stat;
+    try { stat = fs.readFileSync('/proc/' + name + '/stat', 'latin1'); } catch { continue; }
+    // Fields after the command name: state ppid pgrp ... starttime (the 20th).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[1]) !== self || f[0] === 'Z' || Number(f[19]) < ticks) continue;
+    out.push({ pid: Number(name), pgrp: Number(f[2]) });
+  }
+  return out;
+}
+
+function kill(target) {
+  try { process.kill(target, 'SIGKILL'); } catch {}
+}
+
+let seen = 0;
+for (;;) {
+  Atomics.wait(state, 0, seen);
+  seen = Atomics.load(state, 0);
+  while (seen & 1) {
+    const deadline = Date.now() + numbers[0];
+    let changed = false;
+    for (let left = numbers[0]; left > 0; left = deadline - Date.now()) {
+      if (Atomics.wait(state, 0, seen, left) !== 'timed-out') { changed = true; break; }
+    }
+    if (changed || Atomics.load(state, 0) !== seen) { seen = Atomics.load(state, 0); continue; }
+    // Time is up. Only a kill counts as firing: a launch whose children are all gone by now finished
+    // on its own, and its outcome stands. Nothing found yet (the launch has not started its child):
+    // look again while the deadline stays armed.
+    for (;;) {
+      const victims = childrenSince(numbers[1]);
+      if (victims.length > 0 && Atomics.load(state, 0) === seen) {
+        Atomics.store(state, 1, seen);
+        for (const c of victims) {
+          // Disarmed meanwhile: the next launch may already have children of its own.
+          if (Atomics.load(state, 0) !== seen) break;
+          if (c.pgrp === c.pid) kill(-c.pid);
+          kill(c.pid);
+        }
+        break;
+      }
+      if (Atomics.wait(state, 0, seen, 250) !== 'timed-out') break;
+    }
+    Atomics.wait(state, 0, seen);
+    seen = Atomics.load(state, 0);
+  }
+}
+`;
+
+interface Watch {
+  state: Int32Array;
+  numbers: Float64Array;
+  online: Promise<void>;
+}
+
+let watch: Watch | null = null;
+
+/**
+ * Starts the deadline thread now instead of at the first launch; resolves once it runs. It lives as
+ * long as the process (unref'd, it never keeps it alive) and holds a few fds of its own event loop:
+ * a caller comparing the fds open before and after a launch starts it first.
+ */
+export function startDeadlineWatch(): Promise<void> {
+  return startWatch().online;
+}
+
+function startWatch(): Watch {
+  if (watch) return watch;
+  const shared = new SharedArrayBuffer(8 + 16);
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { shared } });
+  // Waiting for deadlines must never keep the process alive; only its start-up does (so that a
+  // caller awaiting `online` is not left with an event loop that has nothing to wait for).
+  const online = new Promise<void>((resolve) =>
+    worker.once('online', () => {
+      worker.unref();
+      resolve();
+    }));
+  watch = { state: new Int32Array(shared, 0, STATE_WORDS), numbers: new Float64Array(shared, 8, 2), online };
+  return watch;
+}
+
+/** Clock ticks since boot now, as /proc/PID/stat counts start times; null without /proc. */
+function ticksNow(): number | null {
+  try {
+    const up = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
+    // USER_HZ is 100 on every Linux architecture; one tick of slack for rounding.
+    return Number.isFinite(up) ? Math.floor(up * 100) - 1 : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Deadline {
+  /** True once the time ran out and the worker killed what the launch had started (and was still running). */
+  fired(): boolean;
+  /** Ends the watch (idempotent). */
+  disarm(): void;
+}
+
+const NEVER: Deadline = { fired: () => false, disarm: () => {} };
+
+/**
+ * Arms the deadline for one launch, `timeoutMs` from now. One at a time: the engine runs one launch
+ * at a time, and arming again replaces the previous deadline.
+ */
+export function armDeadline(timeoutMs: number): Deadline {
+  const ticks = ticksNow();
+  if (ticks === null) return NEVER;
+  const w = startWatch();
+  const current = Atomics.load(w.state, 0);
+  const generation = (current & 1 ? current + 2 : current + 1) | 0;
+  w.numbers[0] = timeoutMs;
+  w.numbers[1] = ticks;
+  Atomics.store(w.state, 0, generation);
+  Atomics.notify(w.state, 0);
+  let armed = true;
+  return {
+    fired: () => Atomics.load(w.state, 1) === generation,
+    disarm: () => {
+      if (!armed) return;
+      armed = false;
+      if (Atomics.load(w.state, 0) === generation) {
+        Atomics.store(w.state, 0, (generation + 1) | 0);
+        Atomics.notify(w.state, 0);
+      }
+    },
+  };
+}
