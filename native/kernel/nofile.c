@@ -366,6 +366,15 @@ static int may_prlimit(const struct pinfo *caller, pid_t caller_tid, const struc
   return match || (caller->capeff >> CAP_SYS_RESOURCE_BIT) & 1;
 }
 
+static int has_cap_sys_resource(pid_t tid, const struct pinfo *known) {
+  struct pinfo pi;
+  if (!known) {
+    if (read_status(tid, &pi) != 0) return 0;
+    known = &pi;
+  }
+  return (int)((known->capeff >> CAP_SYS_RESOURCE_BIT) & 1);
+}
+
 static int valid(int listener, uint64_t id) {
   return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
@@ -400,8 +409,17 @@ int fdk_nofile_answer(struct fdk_nofile *st, int listener) {
   }
   if (resource != RLIMIT_NOFILE_RESOURCE) return let_kernel_run(st, listener);
 
+  /* A caller whose tid is a known process's pid is that process's main
+   * thread: no need to read its status. Its credentials are read only when a
+   * check needs them (another process named, a hard limit raised). */
   struct pinfo caller;
-  if (read_status(tid, &caller) != 0) return let_kernel_run(st, listener); /* gone already */
+  int have_caller = 0;
+  pid_t caller_tgid = tid;
+  if (!find(st, tid)) {
+    if (read_status(tid, &caller) != 0) return let_kernel_run(st, listener); /* gone already */
+    have_caller = 1;
+    caller_tgid = caller.tgid;
+  }
 
   /* The caller's memory through a descriptor that stays bound to this
    * process even if it dies and its pid is used again; the notification id
@@ -429,7 +447,14 @@ int fdk_nofile_answer(struct fdk_nofile *st, int listener) {
   }
 
   int err = read_err;
-  pid_t target_tgid = caller.tgid;
+  pid_t target_tgid = caller_tgid;
+  if (!err && pid_arg != 0 && !have_caller) {
+    if (read_status(tid, &caller) != 0) {
+      if (mem >= 0) close(mem);
+      return let_kernel_run(st, listener);
+    }
+    have_caller = 1;
+  }
   if (!err && pid_arg != 0) {
     struct pinfo target;
     if (pid_arg < 0 || read_status(pid_arg, &target) != 0) {
@@ -459,7 +484,7 @@ int fdk_nofile_answer(struct fdk_nofile *st, int listener) {
     if (newp) {
       if (want.cur > want.max) err = EINVAL;
       else if (want.max > st->start) err = EPERM;
-      else if (want.max > e->hard && !((caller.capeff >> CAP_SYS_RESOURCE_BIT) & 1)) err = EPERM;
+      else if (want.max > e->hard && !has_cap_sys_resource(tid, have_caller ? &caller : NULL)) err = EPERM;
       else {
         e->soft = want.cur;
         e->hard = want.max;

@@ -25,6 +25,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -33,6 +35,13 @@
 #include <unistd.h>
 
 #include "kernel.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
 
@@ -165,6 +174,10 @@ int fdk_run_supervised(const struct fdk_plan *plan, const char *as, char **argv)
   close(sv[0]);
 
   int status = 0;
+  /* 6.6+: the answer switches straight to the waiting caller on this CPU
+   * instead of waking it wherever it sleeps; a call costs a few microseconds
+   * less. Older kernels refuse the flag, which changes nothing else. */
+  if (listener >= 0) ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
   int sfd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
   struct fdk_nofile *st = listener >= 0 ? fdk_nofile_new(plan->nofile, child) : NULL;
   if (listener >= 0 && (sfd < 0 || !st)) {

@@ -133,13 +133,14 @@ export async function renderCharts(report: BenchReport): Promise<Chart[]> {
   }
   const pers = report.rows.filter((r) => r.scenario === 'personalities' && measured(r));
   if (pers.length) {
-    const fdCount = pers[0]?.params.open_fds;
+    const levels = [...new Set(pers.map((r) => r.params.open_fds))];
+    const fdsOf = (r: BenchRow): string => (levels.length > 1 ? `, ${String(r.params.open_fds)} fds` : '');
     const points = pers.map((r) => ({
-      label: r.launcher === 'floor' ? 'floor (C, host)' : `${r.launcher} @ ${String(r.params.kernel)}`,
+      label: r.launcher === 'floor' ? `floor (C, host)${fdsOf(r)}` : `${r.launcher} @ ${String(r.params.kernel)}${fdsOf(r)}`,
       median: r.median_us!,
       strategy: r.params.used ? `closed by ${String(r.params.used)}` : '',
     }));
-    const title = `Sealed launcher under kernel personalities, ${String(fdCount)} open fds`;
+    const title = `Sealed launcher under kernel personalities, ${levels.map(String).join(' and ')} open fds`;
     charts.push({ file: 'bench-personalities.svg', title, svg: await render(barSpec(title, points)) });
   }
   return charts;

@@ -10,6 +10,8 @@ export interface ScenarioSizes {
   fdRounds: number;
   /** Open fds in each personality worker. */
   personalityFds: number;
+  /** Open fds in the workers of the few-fds level (huge-nofile against host). */
+  personalityFewFds: number;
   personalityRounds: number;
   /** Round trips before the timed ones, in every interleaved scenario. */
   warmup: number;
@@ -30,6 +32,7 @@ export const FULL: ScenarioSizes = {
   openFds: [10, 1000, 10_000, 19_000],
   fdRounds: 100,
   personalityFds: 10_000,
+  personalityFewFds: 10,
   personalityRounds: 100,
   warmup: 10,
   stressThreads: 4,
@@ -48,6 +51,7 @@ export const QUICK: ScenarioSizes = {
   openFds: [10, 1000],
   fdRounds: 5,
   personalityFds: 1000,
+  personalityFewFds: 10,
   personalityRounds: 5,
   warmup: 1,
   stressThreads: 4,

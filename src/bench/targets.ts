@@ -54,12 +54,23 @@ export function evaluateTargets(rows: readonly BenchRow[]): BenchTarget[] {
   }
 
   const pers = rows.filter((r) => r.scenario === 'personalities' && r.launcher === 'native');
-  const host = median(pers, (r) => r.params.kernel === 'host');
-  if (pers.length) {
+  const levels = [...new Set(pers.map((r) => r.params.open_fds))].filter((c): c is number => typeof c === 'number');
+  // The fallbacks at the many-fds level (or rows without a level); huge-nofile at the few-fds one.
+  const many = levels.length ? Math.max(...levels) : null;
+  const few = levels.length > 1 ? Math.min(...levels) : null;
+  const atLevel = (fds: number | null, kernel: string): number | null =>
+    median(pers, (r) => r.params.kernel === kernel && (fds === null || r.params.open_fds === undefined || r.params.open_fds === fds));
+  if (pers.some((r) => ['host', 'linux-5.8', 'linux-5.8+no-proc'].includes(String(r.params.kernel)))) {
+    const host = atLevel(many, 'host');
     out.push(target('fallback-vs-close_range', 'linux-5.8 fallback ≤ 2× close_range (host)',
-      div(median(pers, (r) => r.params.kernel === 'linux-5.8'), host), 2, 'max'));
+      div(atLevel(many, 'linux-5.8'), host), 2, 'max'));
     out.push(target('noproc-fallback-vs-close_range', 'linux-5.8+no-proc fallback ≤ 5× close_range (host)',
-      div(median(pers, (r) => r.params.kernel === 'linux-5.8+no-proc'), host), 5, 'max'));
+      div(atLevel(many, 'linux-5.8+no-proc'), host), 5, 'max'));
+  }
+  if (few !== null && pers.some((r) => r.params.kernel === 'container-eperm+huge-nofile' && r.params.open_fds === few)) {
+    out.push(target(`huge-nofile-eperm-vs-host@${few}fds`,
+      `sealed native with ${few} open fds under container-eperm+huge-nofile ≤ 2× its host round trip`,
+      div(atLevel(few, 'container-eperm+huge-nofile'), atLevel(few, 'host')), 2, 'max'));
   }
 
   const load: Match = (r) => r.scenario === 'stress' && r.params.phase === 'load';

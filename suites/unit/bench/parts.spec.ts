@@ -41,9 +41,12 @@ test.group('bench: targets', () => {
     row('fds', 'native', { open_fds: 10, strategy: 'close_range' }, 600),
     row('fds', 'native', { open_fds: 10, strategy: 'poll' }, 618),
     row('fds', 'native', { open_fds: 10_000, strategy: 'poll' }, 9000),
-    row('personalities', 'native', { kernel: 'host' }, 1000),
-    row('personalities', 'native', { kernel: 'linux-5.8' }, 1900),
-    row('personalities', 'native', { kernel: 'linux-5.8+no-proc' }, 5200),
+    row('personalities', 'native', { open_fds: 10_000, kernel: 'host' }, 1000),
+    row('personalities', 'native', { open_fds: 10_000, kernel: 'linux-5.8' }, 1900),
+    row('personalities', 'native', { open_fds: 10_000, kernel: 'linux-5.8+no-proc' }, 5200),
+    row('personalities', 'native', { open_fds: 10_000, kernel: 'container-eperm+huge-nofile' }, 4_000_000),
+    row('personalities', 'native', { open_fds: 10, kernel: 'host' }, 800),
+    row('personalities', 'native', { open_fds: 10, kernel: 'container-eperm+huge-nofile' }, 1200),
     row('stress', 'native', { phase: 'load', extra_fd_children: 0, zombies: 0, parent_fd_delta: 1, errors: 0 }, 900),
   ];
   const byId = (id: string) => evaluateTargets(rows).find((t) => t.id === id);
@@ -55,6 +58,8 @@ test.group('bench: targets', () => {
     assert.deepInclude(byId('poll-vs-close_range@10fds'), { value: 1.03, met: true });
     assert.deepInclude(byId('fallback-vs-close_range'), { value: 1.9, met: true });
     assert.deepInclude(byId('noproc-fallback-vs-close_range'), { value: 5.2, met: false });
+    // Each personality figure is read at its own level: host at 10 fds against container-eperm+huge-nofile at 10.
+    assert.deepInclude(byId('huge-nofile-eperm-vs-host@10fds'), { value: 1.5, met: true });
     assert.deepInclude(byId('stress-extra-fds'), { value: 0, met: true });
     assert.deepInclude(byId('stress-fd-delta'), { value: 1, met: false });
   });
@@ -63,6 +68,13 @@ test.group('bench: targets', () => {
     const partial = evaluateTargets([row('memory', 'native', { memory_mib: 50 }, 600), row('memory', 'floor', { memory_mib: 50 }, null)]);
     assert.deepInclude(partial.find((t) => t.id === 'native-vs-floor@50MiB'), { value: null, met: null });
     assert.deepEqual(evaluateTargets([]), []);
+    // A sweep measured once (n = 1, far above host) misses the claim rather than leaving it unknown.
+    const swept = evaluateTargets([
+      row('personalities', 'native', { open_fds: 10_000, kernel: 'host' }, 1000),
+      row('personalities', 'native', { open_fds: 10, kernel: 'host' }, 800),
+      row('personalities', 'native', { open_fds: 10, kernel: 'container-eperm+huge-nofile' }, 4_000_000),
+    ]);
+    assert.deepInclude(swept.find((t) => t.id === 'huge-nofile-eperm-vs-host@10fds'), { value: 5000, met: false });
   });
 });
 
