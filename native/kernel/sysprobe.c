@@ -11,7 +11,11 @@
  *   fdaudit-sysprobe rlimit       what a process sees and can do with its
  *                                 RLIMIT_NOFILE, step by step (see rlimit_steps)
  *   fdaudit-sysprobe nofile       "SOFT/HARD" and nothing else (for exec tests),
- *                                 or the errno name and exit status 1 */
+ *                                 or the errno name and exit status 1
+ *   fdaudit-sysprobe sweep PROGRAM [ARG]...
+ *                                 a naive launcher: close() on every fd number
+ *                                 from 3 up to sysconf(_SC_OPEN_MAX), then
+ *                                 exec PROGRAM (under huge-nofile: 2^30 calls) */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -494,12 +498,19 @@ int main(int argc, char **argv) {
     printf("%llu/%llu\n", (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
     return 0;
   }
+  if (argc > 2 && strcmp(argv[1], "sweep") == 0) {
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = 3; fd < max; fd++) close((int)fd);
+    execvp(argv[2], &argv[2]);
+    fprintf(stderr, "fdaudit-sysprobe sweep: cannot run '%s': %s\n", argv[2], strerror(errno));
+    return 127;
+  }
   if (argc > 1 && strcmp(argv[1], "rlimit") == 0) {
     rlimit_steps(argv[0]);
     return fflush(stdout) == 0 ? 0 : 1;
   }
   if (argc > 1) {
-    fprintf(stderr, "usage: fdaudit-sysprobe [rlimit | nofile]\n");
+    fprintf(stderr, "usage: fdaudit-sysprobe [rlimit | nofile | sweep PROGRAM [ARG]...]\n");
     return 2;
   }
   probe_close_range();
