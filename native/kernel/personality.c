@@ -27,8 +27,7 @@ const struct fdk_personality fdk_personalities[] = {
   {"container-eperm", "close_range fails with EPERM, as older container seccomp profiles do"},
   {"no-proc", "/proc is hidden: an empty read-only tmpfs in a private mount namespace"},
   {"linux-5.8+no-proc", "close_range fails with ENOSYS and /proc is hidden"},
-  {"huge-nofile", "soft and hard RLIMIT_NOFILE are 1073741816, as Docker on current systemd hosts gives containers "
-                  "(emulated: the real hard limit still bounds fd numbers)"},
+  {"huge-nofile", "soft and hard RLIMIT_NOFILE are 1073741816 (emulated), as Docker on current systemd hosts gives containers"},
   {"container-eperm+huge-nofile", "close_range fails with EPERM and RLIMIT_NOFILE is 1073741816, soft and hard"},
 };
 const size_t fdk_personality_count = sizeof fdk_personalities / sizeof fdk_personalities[0];

@@ -19,11 +19,11 @@ import { errorResult, judge, type JudgeContext } from './judge.ts';
 import type { AuditResult } from './types.ts';
 
 /**
- * Per launch. A launch takes milliseconds; a launcher still running after this is sweeping fd numbers
- * up to a huge limit (a close() per number to 2^30 takes minutes), and waiting longer only makes a run
- * with several such launchers slow.
+ * Per launch. A launch takes milliseconds; one still running after this is sweeping fd numbers up to a
+ * huge limit (a close() per number to 2^30 takes minutes). Generous, because a launch of an external
+ * launcher on a loaded machine can take seconds, and each launcher that times out costs a run only this.
  */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = 15_000;
 
 /**
  * After the per-launch timeout the launcher kills its process group and returns; if it has not

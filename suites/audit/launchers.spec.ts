@@ -20,6 +20,7 @@ import type { Assert } from '@japa/assert';
 import type { AuditResult } from '../../src/audit/types.ts';
 import type { BaitKind } from '../../src/bait/types.ts';
 import { getPersonality, isKernelId } from '../../src/kernels/personalities.ts';
+import { HUGE_NOFILE } from '../../src/kernels/types.ts';
 import type { KernelTraits } from '../../src/kernels/types.ts';
 import type { Limit } from '../../src/probe/types.ts';
 import type { AuditFixture } from '../../src/runner/index.ts';
@@ -243,4 +244,78 @@ test.group('mutant:fd-setsize-fallback: fds >= 1024 leak exactly where its fallb
     if ((forced() || !closeRangeWorks(kernel)) && HIGH.includes(row.bait)) assertCrossedAtOwnNumber(assert, r, row.bait);
     else assert.baitAsExpected(r, row.bait);
   });
+});
+
+test.group('container-eperm+huge-nofile: what each built-in launcher does where close_range is refused and RLIMIT_NOFILE is 1073741816', () => {
+  /**
+   * Docker on current systemd hosts gives containers a soft and hard RLIMIT_NOFILE of 1073741816; an
+   * older seccomp profile there refuses close_range. A fallback that sweeps fd numbers up to the limit
+   * then takes 2^30 steps per launch: the launch runs into the per-launch timeout and ends as `error`
+   * naming it ('too slow'). Measured on Linux 6.18 with the default per-launch timeout (15 s), and with
+   * a ten-minute one for the verdict a slow launcher reaches given the time. A launch that scans in the
+   * launching thread itself cannot be cut short, hence the long test timeout. The rows run only in this
+   * personality's worker.
+   */
+  type Verdict = 'sealed' | 'leak' | 'too slow' | { error: RegExp };
+  const UNDER_HUGE_EPERM: Readonly<Record<string, Verdict>> = {
+    ...Object.fromEntries(NODE.map((id) => [id, 'leak'])),
+    // The target: the sealed core's poll fallback bounded by the fd table, not by the limit, so as fast
+    // as under container-eperm. Where the bound still follows the hard limit it sweeps 2^30 numbers
+    // (4 to 8 s a launch here): sealed, but slow.
+    native: 'sealed',
+    'native:leak': 'leak',
+    fork: 'sealed',
+    // glibc's closefrom walks /proc/self/fd when close_range fails: no sweep.
+    posix_spawn: 'sealed',
+    // Its scenario (the parent's stdin closed) makes its dup() collide on every kernel.
+    'mutant:naive-dup': { error: /dup2 failed: EBADF/ },
+    // Its own fallback closes below FD_SETSIZE only: no sweep, and fds >= 1024 leak.
+    'mutant:fd-setsize-fallback': 'leak',
+    'mutant:no-rlimit-reset': 'sealed',
+    'mutant:no-signal-reset': 'sealed',
+    // Before launching it looks for the highest stray fd with fcntl, from the core's fd bound down:
+    // while that bound is max(fd table, hard limit), 2^30 calls in the launching thread (two to three
+    // minutes here), and the launch ends at the timeout. Given the time, it leaks: the above-soft-limit
+    // bait arrives renumbered.
+    'mutant:low-renumber': 'too slow',
+    'mutant:forgets-keep': 'sealed',
+    'mutant:leak-above-1023': 'leak',
+    'mutant:rlimit-raised-if-parent': 'sealed',
+    // CPython walks /proc/self/fd when close_range fails.
+    'ext:python-subprocess': 'sealed',
+    'ext:sh': 'leak',
+    // Bun raises its soft limit to 2^20 at most, and its fallback goes no further than that.
+    'ext:bun-spawn': 'sealed',
+    'ext:bun-spawnSync': 'sealed',
+    'ext:deno-command': 'leak',
+    'ext:deno-child_process': 'leak',
+    execa: 'leak',
+    'cross-spawn': 'leak',
+    'node-pty': 'leak',
+  };
+  const HUGE_EPERM = 'container-eperm+huge-nofile';
+  const rows = (): { name: string; launcher: string }[] =>
+    runState().options.kernel === HUGE_EPERM
+      ? selectedLaunchers(Object.keys(UNDER_HUGE_EPERM)).map((launcher) => ({ name: testName(launcher, 'under container-eperm+huge-nofile'), launcher }))
+      : [];
+
+  rowsTest(rows).run(async ({ audit, assert }, row) => {
+    const r = await audit(row.launcher);
+    const want = UNDER_HUGE_EPERM[row.launcher];
+    if (r.status === 'skipped') return assert.status(r, 'skipped');
+    if (want === undefined) throw new Error(`no statement for ${row.launcher}`);
+    if (want === 'too slow') {
+      assert.status(r, 'error');
+      assert.match(r.error ?? '', /did not finish within \d+ ms; its process group was killed/, messages.unjudgedMessage(r));
+      return;
+    }
+    if (typeof want === 'object') {
+      assert.status(r, 'error');
+      assert.match(r.error ?? '', want.error, messages.unjudgedMessage(r));
+      return;
+    }
+    assert.status(r, want);
+    // The child saw the emulated limit: the personality applied to the launch.
+    assert.equal(r.rlimitNofile?.hard, HUGE_NOFILE, `${r.launcher}: the child's hard RLIMIT_NOFILE ${messages.kernelTag(r)}`);
+  }).timeout(10 * 60_000);
 });
