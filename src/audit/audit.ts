@@ -13,7 +13,7 @@ import type { Launcher, ScenarioSetup } from '../launchers/types.ts';
 import { applySignalState } from '../native/fdops.ts';
 import { readProbeReport } from '../probe/parse.ts';
 import { probeArgv } from '../probe/path.ts';
-import { armDeadline } from './deadline.ts';
+import { openDeadlineWatch, type DeadlineWatch } from './deadline.ts';
 import { restoreDispositions, signalDispositions } from './dispositions.ts';
 import { errorResult, judge, type JudgeContext } from './judge.ts';
 import type { AuditResult } from './types.ts';
@@ -110,6 +110,8 @@ interface RunOne {
   timeoutMs: number;
   scenarios: boolean;
   parentSignals: boolean;
+  /** The deadline thread of a series of launches; without one, this launch starts and stops its own. */
+  deadlines?: DeadlineWatch;
 }
 
 /** `promise`, or a rejection with `reason()` if it has not settled within `ms`. */
@@ -127,6 +129,16 @@ async function settleWithin<T>(promise: Promise<T>, ms: number, reason: () => Er
 
 /** Audits one launcher against one fresh bait set. Never throws for a launcher's failure: that is the result. */
 export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<AuditResult> {
+  if (opts.deadlines) return auditWith(launcher, opts, opts.deadlines);
+  const deadlines = openDeadlineWatch();
+  try {
+    return await auditWith(launcher, opts, deadlines);
+  } finally {
+    await deadlines.close();
+  }
+}
+
+async function auditWith(launcher: Launcher, opts: RunOne, deadlines: DeadlineWatch): Promise<AuditResult> {
   const { kernel } = opts;
   let reason: string | null;
   try {
@@ -161,7 +173,7 @@ export async function auditLauncher(launcher: Launcher, opts: RunOne): Promise<A
         setup = launcher.scenario.enter({ kernel });
         scenario = setup.applied;
       }
-      const deadline = armDeadline(opts.timeoutMs);
+      const deadline = deadlines.arm(opts.timeoutMs);
       started = performance.now();
       try {
         outcome = await settleWithin(
@@ -238,18 +250,24 @@ export async function audit(options: AuditOptions = {}): Promise<AuditResult[]> 
   }
   if (typeof kernel !== 'string' || kernel === '') throw new TypeError('kernel must be a non-empty string');
   const results: AuditResult[] = [];
-  for (const [i, launcher] of list.entries()) {
-    options.onStart?.(launcher, i + 1, list.length);
-    const r = await auditLauncher(launcher, {
-      kinds,
-      kernel,
-      timeoutMs,
-      scenarios: options.scenarios ?? true,
-      parentSignals: options.parentSignals ?? true,
-      ...(options.tmpDir === undefined ? {} : { tmpDir: options.tmpDir }),
-    });
-    results.push(r);
-    options.onResult?.(r);
+  const deadlines = openDeadlineWatch();
+  try {
+    for (const [i, launcher] of list.entries()) {
+      options.onStart?.(launcher, i + 1, list.length);
+      const r = await auditLauncher(launcher, {
+        kinds,
+        kernel,
+        timeoutMs,
+        scenarios: options.scenarios ?? true,
+        parentSignals: options.parentSignals ?? true,
+        deadlines,
+        ...(options.tmpDir === undefined ? {} : { tmpDir: options.tmpDir }),
+      });
+      results.push(r);
+      options.onResult?.(r);
+    }
+  } finally {
+    await deadlines.close();
   }
   return results;
 }

@@ -8,6 +8,8 @@
  * each child this process started since arming (and the process group of one that leads its own),
  * which ends the blocked launch. The worker finds those children in /proc (parent pid and start
  * time); where /proc cannot be read it kills nothing and the launcher's own timer is all there is.
+ * The thread lives for one series of launches (one `audit()` call) and is gone, with the fds of its
+ * event loop, when the series ends.
  */
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -47,7 +49,8 @@ let seen = 0;
 for (;;) {
   Atomics.wait(state, 0, seen);
   seen = Atomics.load(state, 0);
-  while (seen & 1) {
+  if (seen < 0) break; // closed
+  while (seen > 0 && (seen & 1)) {
     const deadline = Date.now() + numbers[0];
     let changed = false;
     for (let left = numbers[0]; left > 0; left = deadline - Date.now()) {
@@ -74,40 +77,9 @@ for (;;) {
     Atomics.wait(state, 0, seen);
     seen = Atomics.load(state, 0);
   }
+  if (seen < 0) break;
 }
 `;
-
-interface Watch {
-  state: Int32Array;
-  numbers: Float64Array;
-  online: Promise<void>;
-}
-
-let watch: Watch | null = null;
-
-/**
- * Starts the deadline thread now instead of at the first launch; resolves once it runs. It lives as
- * long as the process (unref'd, it never keeps it alive) and holds a few fds of its own event loop:
- * a caller comparing the fds open before and after a launch starts it first.
- */
-export function startDeadlineWatch(): Promise<void> {
-  return startWatch().online;
-}
-
-function startWatch(): Watch {
-  if (watch) return watch;
-  const shared = new SharedArrayBuffer(8 + 16);
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { shared } });
-  // Waiting for deadlines must never keep the process alive; only its start-up does (so that a
-  // caller awaiting `online` is not left with an event loop that has nothing to wait for).
-  const online = new Promise<void>((resolve) =>
-    worker.once('online', () => {
-      worker.unref();
-      resolve();
-    }));
-  watch = { state: new Int32Array(shared, 0, STATE_WORDS), numbers: new Float64Array(shared, 8, 2), online };
-  return watch;
-}
 
 /** Clock ticks since boot now, as /proc/PID/stat counts start times; null without /proc. */
 function ticksNow(): number | null {
@@ -129,30 +101,59 @@ export interface Deadline {
 
 const NEVER: Deadline = { fired: () => false, disarm: () => {} };
 
+/** A deadline thread for a series of launches, one armed at a time. */
+export interface DeadlineWatch {
+  /** Arms the deadline for one launch, `timeoutMs` from now; arming again replaces the previous one. */
+  arm(timeoutMs: number): Deadline;
+  /** Stops the thread and waits until it is gone, with the fds of its event loop (idempotent). */
+  close(): Promise<void>;
+}
+
 /**
- * Arms the deadline for one launch, `timeoutMs` from now. One at a time: the engine runs one launch
- * at a time, and arming again replaces the previous deadline.
+ * Starts the deadline thread. It starts up on its own, in parallel (nothing of it waits for this
+ * thread's event loop, and nothing here waits for it), and never keeps the process alive; close it
+ * when the launches are done.
  */
-export function armDeadline(timeoutMs: number): Deadline {
-  const ticks = ticksNow();
-  if (ticks === null) return NEVER;
-  const w = startWatch();
-  const current = Atomics.load(w.state, 0);
-  const generation = (current & 1 ? current + 2 : current + 1) | 0;
-  w.numbers[0] = timeoutMs;
-  w.numbers[1] = ticks;
-  Atomics.store(w.state, 0, generation);
-  Atomics.notify(w.state, 0);
-  let armed = true;
+export function openDeadlineWatch(): DeadlineWatch {
+  const shared = new SharedArrayBuffer(8 + 16);
+  const state = new Int32Array(shared, 0, STATE_WORDS);
+  const numbers = new Float64Array(shared, 8, 2);
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { shared } });
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let closed = false;
   return {
-    fired: () => Atomics.load(w.state, 1) === generation,
-    disarm: () => {
-      if (!armed) return;
-      armed = false;
-      if (Atomics.load(w.state, 0) === generation) {
-        Atomics.store(w.state, 0, (generation + 1) | 0);
-        Atomics.notify(w.state, 0);
+    arm(timeoutMs: number): Deadline {
+      const ticks = ticksNow();
+      if (ticks === null || closed) return NEVER;
+      const current = Atomics.load(state, 0);
+      const generation = (current & 1 ? current + 2 : current + 1) | 0;
+      numbers[0] = timeoutMs;
+      numbers[1] = ticks;
+      Atomics.store(state, 0, generation);
+      Atomics.notify(state, 0);
+      let armed = true;
+      return {
+        fired: () => Atomics.load(state, 1) === generation,
+        disarm: () => {
+          if (!armed) return;
+          armed = false;
+          if (Atomics.load(state, 0) === generation) {
+            Atomics.store(state, 0, (generation + 1) | 0);
+            Atomics.notify(state, 0);
+          }
+        },
+      };
+    },
+    async close(): Promise<void> {
+      if (!closed) {
+        closed = true;
+        Atomics.store(state, 0, -1);
+        Atomics.notify(state, 0);
+        // Ends it wherever it is, start-up included; resolves once the thread is gone.
+        await worker.terminate();
       }
+      await exited;
     },
   };
 }

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { audit } from '../../../src/audit/audit.ts';
-import { startDeadlineWatch } from '../../../src/audit/deadline.ts';
 import type { AuditResult } from '../../../src/audit/types.ts';
 import { execLauncher } from '../../../src/launchers/user.ts';
 import type { Launcher } from '../../../src/launchers/types.ts';
@@ -55,9 +54,6 @@ function assertNothingLeft(assert: { deepEqual: (a: unknown, b: unknown, m?: str
 }
 
 test.group('audit engine: failures are results, and nothing is left behind', (group) => {
-  // The engine's deadline thread lives as long as the process, with the fds of its event loop:
-  // started before the snapshots, so that they compare what the launches leave.
-  group.setup(async () => startDeadlineWatch());
   group.teardown(() => rmSync(tmpRoot, { recursive: true, force: true }));
 
   test('control: a launcher that works is judged, and leaves nothing behind either', async ({ assert }) => {
