@@ -81,7 +81,7 @@ test.group('fdaudit run: kernel matrix', (group) => {
     assert.equal(only?.error, 'the worker did not finish within 8 s and was killed');
   });
 
-  test('the shipped suite under all seven: native seals everywhere; fd-setsize-fallback leaks high-fd exactly where close_range fails', async ({ assert }) => {
+  test('the shipped suite under every personality: native seals everywhere; fd-setsize-fallback leaks high-fd exactly where close_range fails', async ({ assert }) => {
     const out = join(dir, 'reports-all');
     const r = await runCli([
       'run', 'suites/audit/launchers.spec.ts', '--kernel', 'all', '--launcher', 'native,mutant:fd-setsize-fallback',
@@ -95,16 +95,23 @@ test.group('fdaudit run: kernel matrix', (group) => {
     assert.deepEqual(verdict('native'), {
       host: 'sealed', 'linux-5.10': 'sealed', 'linux-5.8': 'sealed', 'linux-5.2': 'sealed',
       'container-eperm': 'sealed', 'no-proc': 'sealed', 'linux-5.8+no-proc': 'sealed',
+      'huge-nofile': 'sealed', 'container-eperm+huge-nofile': 'sealed',
     });
     assert.deepEqual(verdict('mutant:fd-setsize-fallback'), {
       host: 'sealed', 'linux-5.10': 'sealed', 'linux-5.8': 'leak', 'linux-5.2': 'leak',
       'container-eperm': 'leak', 'no-proc': 'sealed', 'linux-5.8+no-proc': 'leak',
+      'huge-nofile': 'sealed', 'container-eperm+huge-nofile': 'leak',
     });
+    // Every result carries its launch time, from every worker.
+    for (const x of report.results) assert.isAbove(x.durationMs, 0, `${x.launcher} [${x.kernel}] durationMs`);
+    // The huge-nofile children saw the emulated limit.
+    for (const x of report.results.filter((y) => y.kernel.endsWith('huge-nofile'))) assert.equal(x.rlimitNofile?.hard, 1073741816);
     const mutant58 = report.results.find((x) => x.launcher === 'mutant:fd-setsize-fallback' && x.kernel === 'linux-5.8');
     assert.deepEqual(mutant58?.baits.filter((b) => b.crossed).map((b) => b.kind), ['high-fd']);
     const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
     assert.include(junit, 'name="mutant:fd-setsize-fallback › high-fd [container-eperm]"');
     assert.include(junit, 'name="native › high-fd [linux-5.8+no-proc]"');
+    assert.include(junit, 'name="native › high-fd [container-eperm+huge-nofile]"');
   });
 
   test("a personality the wrapper refuses here is skipped with the wrapper's reason; any other exit 3 is a failure", async ({ assert }) => {
