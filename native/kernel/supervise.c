@@ -170,6 +170,14 @@ int fdk_run_supervised(const struct fdk_plan *plan, const char *as, char **argv)
     child_main(&setup);
   }
   close(sv[1]);
+  /* One pidfd per emulated process that is alive: the supervisor's own soft
+   * limit (1024 when a sealed launcher started it) is no bound worth having.
+   * Its own limit is its own: the program's was set before exec. */
+  struct rlimit own;
+  if (getrlimit(RLIMIT_NOFILE, &own) == 0 && own.rlim_cur < own.rlim_max) {
+    own.rlim_cur = own.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &own);
+  }
   int listener = recv_fd(sv[0]);
   close(sv[0]);
 

@@ -114,16 +114,28 @@ interface RunOne {
   deadlines?: DeadlineWatch;
 }
 
-/** `promise`, or a rejection with `reason()` if it has not settled within `ms`. */
+/**
+ * `promise`, or a rejection with `reason()` if it has not settled within `ms` of this thread's own
+ * time: a stretch in which the thread was blocked (a launch scanning fd numbers before it forks)
+ * counts as one tick, so the launcher gets its `ms` of running time to react after it.
+ */
 async function settleWithin<T>(promise: Promise<T>, ms: number, reason: () => Error): Promise<T> {
+  const TICK_MS = 250;
   let timer: NodeJS.Timeout | undefined;
   const abandoned = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(reason()), ms);
+    let counted = 0;
+    let last = performance.now();
+    timer = setInterval(() => {
+      const now = performance.now();
+      counted += Math.min(now - last, 2 * TICK_MS);
+      last = now;
+      if (counted >= ms) reject(reason());
+    }, TICK_MS);
   });
   try {
     return await Promise.race([promise, abandoned]);
   } finally {
-    clearTimeout(timer);
+    clearInterval(timer);
   }
 }
 
