@@ -100,12 +100,12 @@ export function softCell(result: AuditResult): Cell {
 }
 
 /**
- * The launch time: "0.9", "12.4", "342", "10012" (ms; a decimal below 100). "-" when nothing was
- * launched (skipped) or no duration was recorded.
+ * The launch time in whole milliseconds, rounded up ("1" for 0.4 ms: at most that long); "-" when
+ * nothing was launched (skipped) or no duration was recorded. audit.json keeps the fraction.
  */
 export function formatDuration(ms: number | undefined): string {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return '-';
-  return ms < 100 ? ms.toFixed(1) : String(Math.round(ms));
+  return String(Math.ceil(ms));
 }
 
 export function durationCell(result: AuditResult): Cell {

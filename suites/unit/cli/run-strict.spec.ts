@@ -45,7 +45,7 @@ test.group('fdaudit run --strict', (group) => {
 
   test('a skipped result that no test stands for becomes a failure of its own; results that ran and passing tests stay as they are', ({ assert }) => {
     const result = (launcher: string, status: AuditResult['status'], error: string | null): AuditResult => ({
-      launcher, kernel: 'host', status, baits: [], extraFds: [], rlimitNofile: null, signals: null, closeStrategy: null, error,
+      launcher, kernel: 'host', status, baits: [], extraFds: [], rlimitNofile: null, signals: null, closeStrategy: null, error, durationMs: 0,
     });
     const passed: TestRecord = { name: 'native › pipe', launcher: 'native', kernel: 'host', status: 'passed', durationMs: 1 };
     const skippedTest: TestRecord = { name: 'execa', launcher: 'execa', kernel: 'host', status: 'skipped', message: 'execa is not installed', durationMs: 0 };

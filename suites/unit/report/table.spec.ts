@@ -64,14 +64,14 @@ test.group('report: terminal table', () => {
       return line;
     };
     const out = renderTerminal(RESULTS.filter((r) => r.kernel === 'host'), { color: false });
-    assert.equal(lastCell(rowOf(out, 'native')), '1.2');
-    assert.equal(lastCell(rowOf(out, 'ext:mine')), '12.6');
+    assert.equal(lastCell(rowOf(out, 'native')), '2');
+    assert.equal(lastCell(rowOf(out, 'ext:mine')), '13');
     assert.equal(lastCell(rowOf(out, 'ext:python-subprocess')), '-');
     const timedOut = { ...result('native'), status: 'error' as const, error: 'native did not finish within 10000 ms', durationMs: 10012.44 };
-    assert.equal(lastCell(rowOf(renderTerminal([timedOut], { color: false }), 'native')), '10012');
+    assert.equal(lastCell(rowOf(renderTerminal([timedOut], { color: false }), 'native')), '10013');
     // Control: the cell follows the value.
     const slower = { ...result('native'), durationMs: 87.66 };
-    assert.equal(lastCell(rowOf(renderTerminal([slower], { color: false }), 'native')), '87.7');
+    assert.equal(lastCell(rowOf(renderTerminal([slower], { color: false }), 'native')), '88');
   });
 
   test('one table per kernel, host first, all lines of all tables equally wide', ({ assert }) => {
