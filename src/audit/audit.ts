@@ -172,6 +172,9 @@ async function auditWith(launcher: Launcher, opts: RunOne, deadlines: DeadlineWa
   const failed = (reason: string): AuditResult =>
     errorResult(launcher.id, kernel, 'error', timedOut ? timeoutMessage(launcher.id, opts.timeoutMs) : reason, scenario, durationMs());
   try {
+    // A scenario may close one of fds 0-2: the deadline thread must have made its own fds by then,
+    // or it could be handed that number.
+    if (opts.scenarios && launcher.scenario) await deadlines.ready();
     const set = openBaits([...opts.kinds], { tmpRoot: root });
     baits = set;
     const baitFds = set.baits.filter((b) => b.kind !== 'cloexec').map((b) => b.fd);

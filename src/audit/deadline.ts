@@ -105,6 +105,11 @@ const NEVER: Deadline = { fired: () => false, disarm: () => {} };
 export interface DeadlineWatch {
   /** Arms the deadline for one launch, `timeoutMs` from now; arming again replaces the previous one. */
   arm(timeoutMs: number): Deadline;
+  /**
+   * Resolves once the thread runs, its event loop and the fds of it made. Before this process closes
+   * one of its fds 0-2 (a scenario closes stdin), so that the thread cannot be handed that number.
+   */
+  ready(): Promise<void>;
   /** Stops the thread and waits until it is gone, with the fds of its event loop (idempotent). */
   close(): Promise<void>;
 }
@@ -121,8 +126,21 @@ export function openDeadlineWatch(): DeadlineWatch {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { shared } });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const online = new Promise<void>((resolve) => {
+    worker.once('online', () => resolve());
+    worker.once('exit', () => resolve());
+  });
   let closed = false;
   return {
+    async ready(): Promise<void> {
+      // Waiting for its start must keep this process alive for that long.
+      worker.ref();
+      try {
+        await online;
+      } finally {
+        worker.unref();
+      }
+    },
     arm(timeoutMs: number): Deadline {
       const ticks = ticksNow();
       if (ticks === null || closed) return NEVER;
