@@ -225,6 +225,11 @@ async function auditWith(launcher: Launcher, opts: RunOne, deadlines: DeadlineWa
     }
     const tail = outcome.stderr?.trim() ? `: ${outcome.stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
     if (timedOut) return failed('');
+    // Over time without a kill: the launch blocked this thread (a scan before the fork) and ended on its
+    // own before anything could stop it. It still ran past the timeout, and says so.
+    if (durationMs() > opts.timeoutMs) {
+      return failed(timeoutMessage(launcher.id, opts.timeoutMs, `it took ${Math.round(durationMs())} ms, blocking the launching thread, so nothing could stop it sooner`));
+    }
     if (outcome.signal !== null) return failed(`the launched process was killed by ${outcome.signal}${tail}`);
     if (outcome.code !== 0) return failed(`the launched process exited with code ${outcome.code}${tail}`);
     let report;

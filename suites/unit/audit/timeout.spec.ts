@@ -44,6 +44,21 @@ const blocking: Launcher = {
   },
 };
 
+/** A launcher that holds this thread for `ms` without starting anything (a scan before the fork), then reports success. */
+function stalling(ms: number): Launcher {
+  return {
+    id: `ext:stall-${ms}`,
+    description: `blocks the launching thread for ${ms} ms`,
+    kind: 'external',
+    canPassFds: false,
+    unavailable: async () => null,
+    run: async () => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      return { code: 0, signal: null, closeStrategy: null };
+    },
+  };
+}
+
 test.group('audit engine: launch time and the per-launch timeout', () => {
   test('every result carries durationMs: a launch\'s own time, 0 when nothing was launched', async ({ assert }) => {
     const [native, skipped] = await audit({
@@ -70,6 +85,16 @@ test.group('audit engine: launch time and the per-launch timeout', () => {
     const after = children();
     assert.deepEqual(after.live.filter((p) => !before.live.includes(p)), [], 'the sleep was killed');
     assert.deepEqual(after.zombies, [], 'and reaped');
+  });
+
+  test('a launch that blocks this thread past the timeout with nothing to kill still ends as error naming it', async ({ assert }) => {
+    const [stalled, quick] = await audit({ launchers: [stalling(2500), stalling(10)], baits: ['pipe'], timeoutMs: 1000 });
+    assert.equal(stalled?.status, 'error');
+    assert.match(stalled?.error ?? '', /^ext:stall-2500 did not finish within 1000 ms; it took \d+ ms, blocking the launching thread/);
+    assert.isAtLeast(stalled?.durationMs ?? 0, 2500);
+    // Control: within the timeout the same launcher is judged on what it did (here: no probe report).
+    assert.equal(quick?.status, 'error');
+    assert.match(quick?.error ?? '', /^no usable probe report/);
   });
 
   test('a naive launcher sweeping to a 2^30 soft limit ends at the timeout; the run goes on; nothing is left', ({ assert }) => {
