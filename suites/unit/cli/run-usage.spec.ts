@@ -27,7 +27,7 @@ const cases: UsageCase[] = [
   {
     title: 'unknown kernel personality',
     args: () => ['--kernel', 'linux-4.4'],
-    message: /^fdaudit: unknown kernel personality 'linux-4.4'; valid: all, host, linux-5.10, linux-5.8, linux-5.2, container-eperm, no-proc, linux-5.8\+no-proc$/,
+    message: /^fdaudit: unknown kernel personality 'linux-4.4'; valid: all, host, linux-5.10, linux-5.8, linux-5.2, container-eperm, no-proc, linux-5.8\+no-proc, huge-nofile, container-eperm\+huge-nofile$/,
   },
   {
     title: 'unknown reporter',
