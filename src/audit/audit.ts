@@ -172,9 +172,12 @@ async function auditWith(launcher: Launcher, opts: RunOne, deadlines: DeadlineWa
   const failed = (reason: string): AuditResult =>
     errorResult(launcher.id, kernel, 'error', timedOut ? timeoutMessage(launcher.id, opts.timeoutMs) : reason, scenario, durationMs());
   try {
-    // A scenario may close one of fds 0-2: the deadline thread must have made its own fds by then,
-    // or it could be handed that number.
-    if (opts.scenarios && launcher.scenario) await deadlines.ready();
+    // The deadline thread must be up before anything is launched. Starting, a Node thread may hold an
+    // fd without close-on-exec for a moment (Node 24 opens its own executable to read its mappings):
+    // a launch at that moment would pass it on, and the launcher would be charged with our fd. And a
+    // scenario may close one of fds 0-2: the thread must have made its own fds by then, or it could be
+    // handed that number.
+    await deadlines.ready();
     const set = openBaits([...opts.kinds], { tmpRoot: root });
     baits = set;
     const baitFds = set.baits.filter((b) => b.kind !== 'cloexec').map((b) => b.fd);
