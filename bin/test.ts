@@ -7,7 +7,7 @@
  * uses) fails on any skip that suites/skips.json does not list. Ends with the plain line
  * `N passed, N failed, N skipped`.
  *
- *   node --import tsx bin/test.ts [--quick] [--strict [--skips FILE]] [--files PATH…] [--jobs N] [--no-build]
+ *   node --import tsx bin/test.ts [--quick] [--strict [--skips FILE]] [--files PATH…] [--jobs N] [--no-build] [--no-warm]
  *                                 [--tests TITLE…] [--groups TITLE…] [--tags TAG…]
  */
 import { spawn } from 'node:child_process';
@@ -40,8 +40,10 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
     skips: { type: 'string', default: SKIPS_FILE },
-    // dist/ is built first unless told not to (the test of this runner, whose specs need no CLI).
+    // dist/ is built and the loader cache filled first unless told not to (the test of this runner,
+    // whose spec files need no CLI and run in a tree whose cache is warm already).
     build: { type: 'boolean', default: true },
+    warm: { type: 'boolean', default: true },
     jobs: { type: 'string' },
     tests: { type: 'string', multiple: true },
     groups: { type: 'string', multiple: true },
@@ -209,7 +211,7 @@ async function main(): Promise<number> {
   mkdirSync(join(runDir, 'results'));
   mkdirSync(LOADER_CACHE_DIR, { recursive: true });
   const runCacheLink = linkLoaderCache(runDir);
-  const [buildError] = await Promise.all([args.build ? buildDist() : null, import.meta.url.endsWith('.ts') ? warmLoaderCache(runDir) : null]);
+  const [buildError] = await Promise.all([args.build ? buildDist() : null, args.warm && import.meta.url.endsWith('.ts') ? warmLoaderCache(runDir) : null]);
   if (buildError) throw new Error(buildError);
 
   const times = readTimes();

@@ -15,7 +15,7 @@ import { packageRoot } from '../../../src/native/paths.ts';
 const FIXTURES = 'suites/fixtures/npm-test';
 
 function npmTest(args: string[]): { code: number | null; out: string; last: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(packageRoot, 'bin', 'test.ts'), '--no-build', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(packageRoot, 'bin', 'test.ts'), '--no-build', '--no-warm', ...args], {
     cwd: packageRoot,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
