@@ -107,7 +107,7 @@ export function selectSpecFiles(root: string, names: readonly string[], quick: b
 /**
  * Files that run in a job (a process) of their own even on a first run, before any time has been
  * recorded: long ones, and ones that spend most of their time waiting on other processes, which a
- * parallel job can use meanwhile. Once build/test-times.json has a file's time, a file that took 6 s or
+ * parallel job can use meanwhile. Once build/test-times.json has a file's time, a file that took 8 s or
  * more runs alone as well. The rest run a few in a row in one process, which saves a process start
  * (a second of CPU) per file; each is still checked for leftovers on its own.
  */
@@ -116,8 +116,6 @@ export const SOLO: readonly string[] = [
   'suites/unit/cli/run-kernels.spec.ts',
   'suites/unit/cli/action.spec.ts',
   'suites/unit/cli/merge.spec.ts',
-  'suites/unit/cli/run.spec.ts',
-  'suites/unit/cli/run-usage.spec.ts',
   'suites/unit/cli/run-exec.spec.ts',
   'suites/unit/launch/variants.spec.ts',
   'suites/unit/launch/stress.spec.ts',

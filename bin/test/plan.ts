@@ -20,12 +20,12 @@ export interface Job {
 }
 
 /** A file at least this long (last time) runs alone. */
-const HEAVY_MS = 6_000;
+const HEAVY_MS = 8_000;
 /** What a light file is expected to take when no time is recorded. */
 const LIGHT_GUESS_MS = 1_500;
 /** A job of light files stops growing at this expected time or this many files. */
-const BATCH_MS = 12_000;
-const BATCH_FILES = 10;
+const BATCH_MS = 20_000;
+const BATCH_FILES = 16;
 
 export function planJobs(files: readonly SpecFile[], times: Readonly<Record<string, FileTimes>>): Job[] {
   const jobs: Job[] = [];
