@@ -5,6 +5,8 @@
 // launcher would pass on. Every function here takes a `cloexec` flag so the
 // same code opens the baits and the control that must never cross.
 #include <arpa/inet.h>
+#include <climits>
+#include <cmath>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
@@ -46,7 +48,10 @@ int IntArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
     throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
   }
   double v = info[i].As<Napi::Number>().DoubleValue();
-  if (v != static_cast<int>(v)) throw Napi::RangeError::New(info.Env(), std::string(what) + " must be an integer");
+  // Checked as a double first: converting NaN or a value outside int's range is undefined behaviour.
+  if (!std::isfinite(v) || v != std::trunc(v) || v < static_cast<double>(INT_MIN) || v > static_cast<double>(INT_MAX)) {
+    throw Napi::RangeError::New(info.Env(), std::string(what) + " must be an integer in the int range");
+  }
   return static_cast<int>(v);
 }
 

@@ -73,6 +73,18 @@ test.group('fdops: opening fds', () => {
   });
 });
 
+test.group('fdops: integer arguments', () => {
+  test('NaN, infinities, fractions and numbers outside int are RangeErrors naming the argument; control: an int works', ({ assert }) => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1e10, -1e10, 2 ** 32 + 5, 1.5]) {
+      assert.throws(() => fdops.eventfd(bad), RangeError, /initval must be an integer in the int range/);
+      assert.throws(() => fdops.dupAbove(0, bad), RangeError, /must be an integer in the int range/);
+    }
+    const fd = fdops.eventfd(7);
+    assert.isTrue(fdops.isOpen(fd));
+    fdops.close(fd);
+  });
+});
+
 test.group('fdops: limits and signals', () => {
   test('the soft limit can be lowered and restored', ({ assert }) => {
     const { soft, hard } = fdops.getRlimitNofile();
