@@ -10,6 +10,7 @@ import { buildTracePlan } from '../../../src/orchestrate/trace-plan.ts';
 import { parseTraceReport } from '../../../src/report/trace-json.ts';
 import type { TraceReport } from '../../../src/trace/types.ts';
 import { runCli, tempDir } from './helpers.ts';
+import { needsPtrace } from '../trace/helpers.ts';
 
 const LEAK = ['/bin/sh', '-c', 'exec 7</etc/hostname; /bin/true'];
 
@@ -19,7 +20,8 @@ function readReport(dir: string): TraceReport {
   return r;
 }
 
-test.group('fdaudit trace: exit status', () => {
+test.group('fdaudit trace: exit status', (group) => {
+  needsPtrace(group);
   test('0 when every exec starts clean; 1 when one inherits an fd that is not allowed, with the reports saying which', async ({ assert }) => {
     const { dir, cleanup } = tempDir('fdaudit-trace-cli-');
     try {
@@ -76,7 +78,8 @@ test.group('fdaudit trace: exit status', () => {
   });
 });
 
-test.group('fdaudit trace: allow rules', () => {
+test.group('fdaudit trace: allow rules', (group) => {
+  needsPtrace(group);
   test('--allow by fd, target or program lets the leak through (exit 0); a rule for another program does not', async ({ assert }) => {
     const { dir, cleanup } = tempDir('fdaudit-trace-allow-');
     try {
@@ -106,7 +109,8 @@ test.group('fdaudit trace: allow rules', () => {
   });
 });
 
-test.group('fdaudit trace: output and usage', () => {
+test.group('fdaudit trace: output and usage', (group) => {
+  needsPtrace(group);
   test("--json - prints the report alone on standard output; COMMAND's output goes to standard error", async ({ assert }) => {
     // The command prints 42-out; its argv (in the report) only holds the sum that makes 42.
     const r = await runCli(['trace', '--json', '-', '--', '/bin/sh', '-c', 'echo $((6*7))-out']);

@@ -8,12 +8,14 @@ import { loopScript, traceScenario, treeScript } from '../../../src/bench/trace.
 import { evaluateTargets } from '../../../src/bench/targets.ts';
 import type { BenchRow } from '../../../src/bench/types.ts';
 import { traceCommand } from '../../../src/trace/run.ts';
+import { needsPtrace } from './helpers.ts';
 
 const row = (launcher: string, params: BenchRow['params'], median: number | null): BenchRow => ({
   scenario: 'trace', launcher, params, n: 1, median_us: median, p95_us: median, min_us: median, ratios: { floor: null, 'node:spawnSync': null },
 });
 
-test.group('bench: trace scenario', () => {
+test.group('bench: trace scenario', (group) => {
+  needsPtrace(group);
   test('the loop and tree scripts run as many execs as they say', async ({ assert }) => {
     assert.equal(spawnSync('/bin/sh', ['-c', loopScript(3)]).status, 0);
     const loop = await traceCommand(['/bin/sh', '-c', loopScript(7)]);

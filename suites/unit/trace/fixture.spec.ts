@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../../../src/runner/index.ts';
+import { needsPtrace } from './helpers.ts';
 
 // "Our CLI": runs /bin/true with the default stdio (clean), or with an extra pipe as fd 3 (a leak).
 const CLI_SOURCE = `
@@ -21,6 +22,7 @@ let dir = '';
 let cli = '';
 
 test.group('trace fixture: our CLI starts its children clean', (group) => {
+  needsPtrace(group);
   group.setup(() => {
     dir = mkdtempSync(join(tmpdir(), 'fdaudit-trace-fixture-'));
     cli = join(dir, 'cli.mjs');

@@ -1,4 +1,6 @@
 /** Shared by the trace specs: the process shapes helper and small conveniences. */
+import type { Group } from '@japa/runner/core';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,24 @@ import type { ExecRecord } from '../../../src/trace/types.ts';
 /** fdaudit-trace-cases (native/trace/cases.c): threads, self-exec, posix_spawn, a failing exec, job control. */
 export function casesPath(): string {
   return nativePath('fdaudit-trace-cases');
+}
+
+/**
+ * Why ptrace cannot be used here, in the tracer's own words (it exits 3 when ptrace is refused: a
+ * container without CAP_SYS_PTRACE, a Yama policy, a seccomp filter, already traced), or null where it
+ * works. Asked once, by tracing /bin/true.
+ */
+export const PTRACE_REFUSED: string | null = (() => {
+  const r = spawnSync(nativePath('fdaudit-trace'), ['--report', '-', '--', '/bin/true'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 3) return null;
+  return r.stderr.trim().split('\n').pop() || 'ptrace is refused';
+})();
+
+export const PTRACE_SKIP = `ptrace is refused here: ${PTRACE_REFUSED ?? ''}`;
+
+/** Every test of `group` traces: each skips, with the tracer's reason, where ptrace is refused. */
+export function needsPtrace(group: Group): void {
+  group.tap((t) => t.skip(() => PTRACE_REFUSED !== null, PTRACE_SKIP));
 }
 
 /** A temp directory holding one file with a name no other test uses; removed by cleanup. */

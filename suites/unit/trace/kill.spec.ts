@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/native/paths.ts';
 import { CLI, tempDir } from '../cli/helpers.ts';
-import { processState, waitFor } from './helpers.ts';
+import { processState, waitFor, needsPtrace } from './helpers.ts';
 
 interface Proc {
   pid: number;
@@ -79,7 +79,8 @@ function killGroup(cli: ChildProcess): void {
   }
 }
 
-test.group('trace: killing fdaudit', () => {
+test.group('trace: killing fdaudit', (group) => {
+  needsPtrace(group);
   for (const sig of ['SIGKILL', 'SIGTERM'] as const) {
     test(`${sig} to fdaudit takes the traced tree with it: nothing is left stopped or traced`, async ({ assert }) => {
       const { dir, cleanup } = tempDir('fdaudit-trace-kill-');

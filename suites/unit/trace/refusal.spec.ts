@@ -11,6 +11,7 @@ import { kernelWrapperPath } from '../../../src/kernels/wrapper.ts';
 import { packageRoot } from '../../../src/native/paths.ts';
 import { tracerPath } from '../../../src/trace/tracer.ts';
 import { CLI, runCli, tempDir } from '../cli/helpers.ts';
+import { PTRACE_REFUSED, PTRACE_SKIP } from './helpers.ts';
 
 const strace = ['/usr/bin/strace', '/bin/strace'].find((p) => existsSync(p));
 
@@ -41,7 +42,7 @@ test.group('trace: ptrace refused', () => {
     } finally {
       cleanup();
     }
-  });
+  }).skip(() => PTRACE_REFUSED !== null, PTRACE_SKIP);
 
   test('under strace -f: the tracer refuses with exit 3 and an error record naming strace', ({ assert }) => {
     const r = spawnSync(strace as string, ['-f', '-o', '/dev/null', tracerPath(), '--report', '-', '--', '/bin/true'], { encoding: 'utf8' });
@@ -53,7 +54,10 @@ test.group('trace: ptrace refused', () => {
     const plain = spawnSync(strace as string, ['-o', '/dev/null', tracerPath(), '--report', '-', '--', '/bin/true'], { encoding: 'utf8' });
     assert.equal(plain.status, 0, plain.stderr);
     assert.deepEqual(records(plain.stdout).map((l) => l.event), ['start', 'exec', 'end']);
-  }).skip(() => strace === undefined, 'strace is not installed (apt-get install strace)');
+  }).skip(
+    () => strace === undefined || PTRACE_REFUSED !== null,
+    strace === undefined ? 'strace is not installed (apt-get install strace)' : PTRACE_SKIP,
+  );
 
   test('a seccomp filter refusing ptrace (fdaudit-kernel --deny ptrace=EPERM): exit 2 naming seccomp and the fix', ({ assert }) => {
     const denied = spawnSync(

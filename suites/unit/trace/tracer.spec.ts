@@ -10,9 +10,10 @@ import { kernelAvailability } from '../../../src/kernels/index.ts';
 import { launchSync } from '../../../src/launch/index.ts';
 import { close, pipe } from '../../../src/native/fdops.ts';
 import { traceCommand } from '../../../src/trace/run.ts';
-import { casesPath, fdNumbers, processState, programOf, tempFile, waitFor } from './helpers.ts';
+import { casesPath, fdNumbers, processState, programOf, tempFile, waitFor, needsPtrace, PTRACE_REFUSED, PTRACE_SKIP } from './helpers.ts';
 
-test.group('trace: what crosses', () => {
+test.group('trace: what crosses', (group) => {
+  needsPtrace(group);
   test('a known leak at a known fd is reported with its target; the same program without it is clean', async ({ assert }) => {
     const bait = tempFile('known-leak.txt');
     try {
@@ -139,7 +140,8 @@ test.group('trace: what crosses', () => {
   });
 });
 
-test.group('trace: programs behave as untraced', () => {
+test.group('trace: programs behave as untraced', (group) => {
+  needsPtrace(group);
   test('job control: a stopped child is seen stopped by its parent, continued with SIGCONT, and exits', async ({ assert }) => {
     // The control: the same program untraced.
     assert.equal(launchSync(casesPath(), ['group-stop']).code, 0);
@@ -186,12 +188,16 @@ test.group('trace: programs behave as untraced', () => {
   });
 });
 
-test.group('trace: under a kernel personality', () => {
+test.group('trace: under a kernel personality', (group) => {
+  needsPtrace(group);
   test('the tree runs under linux-5.8 and is traced as on the host; without /proc the tracer refuses, naming the fix', async ({ assert }) => {
     const t = await traceCommand(['/bin/sh', '-c', '/bin/true'], { kernel: 'linux-5.8' });
     assert.equal(t.exitCode, 0);
     assert.deepEqual(t.execs.map(programOf).slice(1), ['true']);
     assert.deepEqual(t.violating, []);
     await assert.rejects(() => traceCommand(['/bin/true'], { kernel: 'no-proc' }), /\/proc is not mounted \(or hidden\).*Fix: run with \/proc mounted/);
-  }).skip(() => kernelAvailability('linux-5.8') !== null || kernelAvailability('no-proc') !== null, 'the linux-5.8 or no-proc personality is unavailable here (see fdaudit kernels)');
+  }).skip(
+    () => PTRACE_REFUSED !== null || kernelAvailability('linux-5.8') !== null || kernelAvailability('no-proc') !== null,
+    PTRACE_REFUSED !== null ? PTRACE_SKIP : 'the linux-5.8 or no-proc personality is unavailable here (see fdaudit kernels)',
+  );
 });
