@@ -15,6 +15,8 @@ import { nativeOutDir } from '../../../src/native/paths.ts';
 import { fdNumbers, hostAllows, isExpectedAuto, runFixture, see } from './helpers.ts';
 import { LaunchError } from '../../../src/launch/index.ts';
 import type { FixtureResult } from './helpers.ts';
+import { kernelAvailability } from '../../../src/kernels/wrapper.ts';
+import type { KernelId } from '../../../src/kernels/types.ts';
 
 const HIGH = 1500;
 
@@ -143,6 +145,8 @@ test.group('launch sealing under kernel personalities', (group) => {
       assert.lengthOf(r.baits, 4);
       for (const b of r.baits) assert.include(fdNumbers(control!.seen!), b, `control: bait ${b} crossed`);
       assert.isBelow(Number(r.soft), 19999, 'the 19999 bait was above the soft limit');
-    }).timeout(120_000);
+    })
+      .skip(() => kernelAvailability(p.args[1] as KernelId) !== null, `the ${p.args[1]} personality is unavailable here (fdaudit kernels ${p.args[1]} says why)`)
+      .timeout(120_000);
   }
 });
