@@ -3,7 +3,6 @@
  * reports — audit.json, junit.xml, summary.md, index.html and the terminal table — by the writers a run
  * uses. Every input is read and checked before anything is written.
  */
-import { mkdirSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { writeHtmlReport } from '../html/index.ts';
 import { githubAnnotations } from '../report/github.ts';
@@ -13,6 +12,7 @@ import { AUDIT_FILE, collectInputs, readSources } from '../report/merge-read.ts'
 import { renderTerminal } from '../report/table.ts';
 import type { ReportFormat } from '../report/types.ts';
 import { writeReports } from '../report/write.ts';
+import { checkOut } from './checks.ts';
 import { checkChoices, RunFailed, UsageError } from './errors.ts';
 
 /** What a merge can produce: the terminal table, the report files, annotations for failed tests. */
@@ -68,7 +68,8 @@ export function mergeAction(
   say(`${sources.length} report${sources.length === 1 ? '' : 's'} from ${hosts} host${hosts === 1 ? '' : 's'}: ${report.results.length} results`);
   for (const line of report.merge ? describeMerge(report.merge) : []) say(line);
 
-  checkOut(out, opts.out);
+  // Only now, so that bad input creates no --out directory.
+  checkOut(opts.out, cwd);
   const formats = reporters.filter((r): r is ReportFormat => r === 'json' || r === 'junit' || r === 'summary');
   const written = formats.length ? writeReports(out, report, records, { formats }) : null;
   if (reporters.includes('summary')) writeStepSummary(renderSummary(report, records));
@@ -91,16 +92,5 @@ export function mergeAction(
   if (failed > 0) {
     const where = report.merge?.inputs.filter((i) => i.tests.failed > 0).map((i) => i.file) ?? [];
     throw new RunFailed(`${failed === 1 ? '1 test' : `${failed} tests`} failed in the merged runs (${where.join(', ')})`);
-  }
-}
-
-function checkOut(dir: string, shown: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    accessSync(dir, fsc.W_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UsageError(`--out ${shown}: cannot write reports there (${code})`);
   }
 }
