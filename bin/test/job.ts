@@ -13,10 +13,11 @@
 import { assert } from '@japa/assert';
 import { configure, processCLIArgs, run } from '@japa/runner';
 import type { PluginFn } from '@japa/runner/types';
-import { mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openFds, zombieChildren } from '../../src/native/fdops.ts';
+import { readProcStat } from '../../src/native/procstat.ts';
 import { cloexecInheritedFds } from '../../src/orchestrate/hygiene.ts';
 import type { TestRecord } from '../../src/report/types.ts';
 import { killAll, listTree, sessionProcesses } from './leftovers.ts';
@@ -62,12 +63,7 @@ async function settledFdTable(): Promise<OpenFd[]> {
 
 /** A zombie has no command line left: its name from stat is what there is. */
 function commandName(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-  } catch {
-    return '?';
-  }
+  return readProcStat(pid)?.comm ?? '?';
 }
 
 /**
@@ -75,10 +71,9 @@ function commandName(pid: number): string {
  * /proc/self/stat, in clock ticks of 1/100 s on Linux).
  */
 function cpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime is field 14 of proc(5); f[0] is field 3.
-  return [11, 12, 13, 14].reduce((n, i) => n + Number(f[i]), 0) * 10;
+  const f = readProcStat('self')?.fields ?? [];
+  // utime, stime, cutime, cstime: fields 14-17 of proc(5).
+  return [11, 12, 13, 14].reduce((n, i) => n + Number(f[i] ?? 0), 0) * 10;
 }
 
 /**

@@ -4,17 +4,8 @@
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readProcStat } from '../../src/native/procstat.ts';
 import type { StrayProcess } from './protocol.ts';
-
-function statFields(pid: string): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name (which may itself contain ") ").
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
 
 function commandLine(pid: string): string {
   try {
@@ -34,9 +25,8 @@ export function sessionProcesses(sid: number): StrayProcess[] {
   const out: StrayProcess[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    const f = statFields(name);
-    // state is field 3, session field 6 (1-based, as in proc(5)); f[0] is the state.
-    if (!f || f[0] === 'Z' || Number(f[3]) !== sid) continue;
+    const st = readProcStat(Number(name));
+    if (!st || st.state === 'Z' || st.session !== sid) continue;
     out.push({ pid: Number(name), command: commandLine(name) });
   }
   return out;

@@ -3,9 +3,9 @@
  * while other threads open and close non-CLOEXEC fds and a timer floods the process with signals that have
  * handlers. Counts children that saw any fd beyond stdio, zombies left, and the parent's fd count change.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { openFds, zombieChildren } from '../native/fdops.ts';
+import { readProcStat } from '../native/procstat.ts';
 import { moduleWorker, prepareModuleWorker, reportingThread, type ReportingThread } from '../threads.ts';
 import type { ChurnThreadResult, LaunchThreadData, LaunchThreadResult } from './stress-thread.ts';
 
@@ -37,12 +37,7 @@ export interface StressOutcome {
 
 /** The command name (at most 15 characters) from /proc/PID/stat, for a message about a process left behind. */
 function describeProcess(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-  } catch {
-    return 'gone';
-  }
+  return readProcStat(pid)?.comm ?? 'gone';
 }
 
 const FLOOD_SIGNALS = ['SIGUSR2', 'SIGWINCH'] as const;

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { addonPart } from './addon.ts';
 import { signalName, signalNumber } from './signals.ts';
 import type { Limit } from '../probe/types.ts';
+import { readProcStat } from './procstat.ts';
 
 interface FdOpsBinding {
   pipe(cloexec: boolean): [number, number];
@@ -123,14 +124,8 @@ export function zombieChildren(): number[] {
       continue;
     }
     for (const c of children.trim().split(/\s+/).filter(Boolean)) {
-      try {
-        const stat = readFileSync(`/proc/${c}/stat`, 'utf8');
-        // State is the field after the parenthesised command name, which may itself contain ") ".
-        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        if (state === 'Z') out.push(Number(c));
-      } catch {
-        /* reaped meanwhile */
-      }
+      // null: reaped meanwhile.
+      if (readProcStat(Number(c))?.state === 'Z') out.push(Number(c));
     }
   }
   return out;

@@ -13,6 +13,7 @@ import type { AuditResult } from '../../../src/audit/types.ts';
 import { execLauncher } from '../../../src/launchers/user.ts';
 import type { Launcher } from '../../../src/launchers/types.ts';
 import { getRlimitNofile, openFds, signalDisposition, threadSignalMask, zombieChildren } from '../../../src/native/fdops.ts';
+import { readProcStat } from '../../../src/native/procstat.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 
@@ -228,10 +229,6 @@ function alive(pid: number): boolean {
     return false;
   }
   // A zombie is dead for our purpose (it waits for a reaper that is not us).
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const st = readProcStat(pid);
+  return st !== null && st.state !== 'Z';
 }

@@ -13,6 +13,7 @@ import { HUGE_NOFILE } from '../../../src/kernels/types.ts';
 import type { KernelId } from '../../../src/kernels/types.ts';
 import { kernelWrapperPath, wrapArgv } from '../../../src/kernels/wrapper.ts';
 import { nativePath } from '../../../src/native/paths.ts';
+import { readProcStat } from '../../../src/native/procstat.ts';
 
 const H = HUGE_NOFILE;
 const HUGE_KERNELS = ['huge-nofile', 'container-eperm+huge-nofile'] as const;
@@ -171,14 +172,8 @@ function groupMembers(pgid: number): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') out.push(Number(name));
+    const st = readProcStat(Number(name));
+    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') out.push(Number(name));
   }
   return out;
 }

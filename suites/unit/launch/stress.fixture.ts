@@ -27,6 +27,7 @@ import { close, dupTo, pipe, setThreadSignalMask, threadSignalMask, zombieChildr
 import { nativePath } from '../../../src/native/paths.ts';
 import { moduleWorker, prepareModuleWorker, reportingThread, type ReportingThread } from '../../../src/threads.ts';
 import type { ChurnReport, ChurnRole, LaunchReport, LaunchRole } from './stress-thread.fixture.ts';
+import { readProcStat } from '../../../src/native/procstat.ts';
 
 export interface StressConfig {
   seal: boolean;
@@ -89,12 +90,7 @@ function threadsNotBlockingUsr1(): string[] {
 
 /** The command name from /proc/PID/stat, to name a zombie. */
 function commandName(pid: number): string {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
-  } catch {
-    return 'gone';
-  }
+  return readProcStat(pid)?.comm ?? 'gone';
 }
 
 /** Children of every thread of this process, a vfork child still between vfork and execve included. */
