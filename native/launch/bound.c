@@ -40,7 +40,7 @@ static ssize_t read_small_file(const char *path, char *buf, size_t len) {
   return (ssize_t)got;
 }
 
-static unsigned int parse_uint(const char *p) {
+unsigned int fda_parse_uint(const char *p) {
   while (*p == ' ' || *p == '\t') p++;
   unsigned long v = 0;
   int any = 0;
@@ -57,7 +57,7 @@ static unsigned int table_size_from_proc(void) {
   char buf[4096];
   if (read_small_file("/proc/self/status", buf, sizeof buf) <= 0) return 0;
   const char *p = strstr(buf, "\nFDSize:");
-  return p ? parse_uint(p + 8) : 0;
+  return p ? fda_parse_uint(p + 8) : 0;
 }
 
 /*
@@ -123,7 +123,7 @@ unsigned int fda_fd_nr_open(void) {
   unsigned int v = atomic_load_explicit(&nr_open_cache, memory_order_relaxed);
   if (v) return v;
   char buf[64];
-  if (read_small_file("/proc/sys/fs/nr_open", buf, sizeof buf) > 0) v = parse_uint(buf);
+  if (read_small_file("/proc/sys/fs/nr_open", buf, sizeof buf) > 0) v = fda_parse_uint(buf);
   if (!v) v = 1U << 20;
   atomic_store_explicit(&nr_open_cache, v, memory_order_relaxed);
   return v;

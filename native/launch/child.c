@@ -281,18 +281,6 @@ static int inside_table(struct fda_child *c, unsigned int k) {
   return err == EBADF ? 1 : -err;
 }
 
-static unsigned int parse_uint(const char *p) {
-  while (*p == ' ' || *p == '\t') p++;
-  unsigned long v = 0;
-  int any = 0;
-  while (*p >= '0' && *p <= '9') {
-    v = v * 10 + (unsigned long)(*p++ - '0');
-    if (v > 0xffffffffUL) return 0;
-    any = 1;
-  }
-  return any ? (unsigned int)v : 0;
-}
-
 /* FDSize from /proc/self/status (the table's max_fds), read with raw calls into dirbuf; 0 if it cannot be. */
 static unsigned int table_size_from_status(struct fda_child *c) {
   int fd = open_making_room(c, "/proc/self/status", O_RDONLY | O_CLOEXEC);
@@ -308,7 +296,7 @@ static unsigned int table_size_from_status(struct fda_child *c) {
   c->dirbuf[got] = '\0';
   static const char key[] = "\nFDSize:";
   for (unsigned long i = 0; i + sizeof key - 1 <= got; i++)
-    if (memcmp(c->dirbuf + i, key, sizeof key - 1) == 0) return parse_uint(c->dirbuf + i + sizeof key - 1);
+    if (memcmp(c->dirbuf + i, key, sizeof key - 1) == 0) return fda_parse_uint(c->dirbuf + i + sizeof key - 1);
   return 0;
 }
 

@@ -157,6 +157,11 @@ unsigned int fda_fd_bound(int *exact);
 unsigned int fda_fd_nr_open(void);
 /* The fd table size measured with select(2) alone (0 if select is refused). For tests. */
 unsigned int fda_fd_table_size_by_select(void);
+/*
+ * The decimal at p (leading blanks skipped), 0 if there is none or it does not fit an unsigned int.
+ * Pure and async-signal-safe: the child reads FDSize with it too.
+ */
+unsigned int fda_parse_uint(const char *p);
 
 /* ---------------------------------------------------------------- child side */
 

@@ -467,3 +467,16 @@ int fda_describe_proc_fd(const char *proc_dir, int fd, struct fda_fd_desc *d) {
   free(f.info);
   return 0;
 }
+
+void fda_describe_unknown(int fd, struct fda_fd_desc *d) {
+  memset(d, 0, sizeof *d);
+  d->fd = fd;
+  d->type = "unknown";
+  static const char unknown[] = "unknown";
+  memcpy(d->target, unknown, sizeof unknown);
+  memcpy(d->dev, unknown, sizeof unknown);
+  memcpy(d->ino, unknown, sizeof unknown);
+  memcpy(d->flags, unknown, sizeof unknown);
+  memcpy(d->pos, unknown, sizeof unknown);
+  memcpy(d->identity, unknown, sizeof unknown);
+}

@@ -75,6 +75,9 @@ int fda_describe_fd(int fd, struct fda_fd_desc *d);
  */
 int fda_describe_proc_fd(const char *proc_dir, int fd, struct fda_fd_desc *d);
 
+/* Fills *d for fd with every field "unknown": an fd that is listed but could not be described. */
+void fda_describe_unknown(int fd, struct fda_fd_desc *d);
+
 /*
  * Length of the well-formed UTF-8 sequence (RFC 3629) at s, 0 if malformed.
  * Targets are bytes, not text; both the probe's JSON and the addon map each

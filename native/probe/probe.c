@@ -359,17 +359,7 @@ static void build_report(struct out *o, const struct fd_list *fds) {
     int rc = fda_describe_fd(fds->fds[i], &d);
     /* EBADF: a number that is not ours to use (valgrind reserves some). */
     if (rc == -EBADF) continue;
-    if (rc < 0) {
-      memset(&d, 0, sizeof d);
-      d.fd = fds->fds[i];
-      d.type = "unknown";
-      strcpy(d.target, "unknown");
-      strcpy(d.dev, "unknown");
-      strcpy(d.ino, "unknown");
-      strcpy(d.flags, "unknown");
-      strcpy(d.pos, "unknown");
-      strcpy(d.identity, "unknown");
-    }
+    if (rc < 0) fda_describe_unknown(fds->fds[i], &d);
     if (!first) put(o, ",");
     first = 0;
     put(o, "\n  ");

@@ -224,17 +224,7 @@ int record_exec(const struct exec_info *info, char *program, size_t size) {
   for (ssize_t i = 0; i < nfds; i++) {
     int rc = fda_describe_proc_fd(proc_dir, fd_list[i], &d);
     if (rc == -ENOENT) continue; /* closed between the listing and now: cannot happen in a stop, but harmless */
-    if (rc < 0) {
-      memset(&d, 0, sizeof d);
-      d.fd = fd_list[i];
-      d.type = "unknown";
-      strcpy(d.target, "unknown");
-      strcpy(d.dev, "unknown");
-      strcpy(d.ino, "unknown");
-      strcpy(d.flags, "unknown");
-      strcpy(d.pos, "unknown");
-      strcpy(d.identity, "unknown");
-    }
+    if (rc < 0) fda_describe_unknown(fd_list[i], &d);
     if (!first) out_s(",");
     first = 0;
     put_fd(&d);
