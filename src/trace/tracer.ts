@@ -17,26 +17,11 @@ import { resolveExecutable } from '../launch/resolve.ts';
 import { close, pipe } from '../native/fdops.ts';
 import { nativePath } from '../native/paths.ts';
 import { signalName } from '../native/signals.ts';
-import type { Limit, ProbeFd } from '../probe/types.ts';
-import type { ExecVia, TracerStats } from './types.ts';
+import type { ProbeFd } from '../probe/types.ts';
+import type { ExecRecord, ExecVia, TracerStats } from './types.ts';
 
 /** An exec as the tracer reports it, before the policy has looked at it. */
-export interface RawExec {
-  id: number;
-  pid: number;
-  ppid: number;
-  formerTid?: number;
-  via: ExecVia;
-  parentId: number | null;
-  parentProgram: string;
-  timeMs: number;
-  program: string;
-  argv: string[];
-  argvTruncated?: boolean;
-  fds: ProbeFd[];
-  rlimitNofile: { soft: Limit; hard: Limit } | null;
-  signals: { blocked: string[]; ignored: string[] };
-}
+export type RawExec = Omit<ExecRecord, 'violations' | 'allowed'>;
 
 export interface TracerOptions {
   cwd?: string;
