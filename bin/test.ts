@@ -11,7 +11,7 @@
  *                                 [--tests TITLE…] [--groups TITLE…] [--tags TAG…]
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { selectSpecFiles, SPEC_ROOTS } from './test/discover.ts';
 import { killAll, listTree, sessionProcesses } from './test/leftovers.ts';
+import { linkLoaderCache, unlinkLoaderCache } from './test/loader-cache.ts';
 import { planJobs, type FileTimes, type Job } from './test/plan.ts';
 import { JOB_RESULT_SCHEMA, type FileReport, type JobResult, type StrayProcess } from './test/protocol.ts';
 import { checkSkips, readAllowedSkips, SKIPS_FILE, type SkipRecord } from './test/skips.ts';
@@ -78,23 +79,8 @@ function japaFilters(): string[] {
   return out;
 }
 
-/**
- * The TypeScript loader keeps its compile cache in $TMPDIR/tsx-UID. Every TMPDIR of the run has that
- * name linked to one cache that outlives the run (build/ is not committed).
- */
-const loaderCache = `tsx-${process.geteuid?.() ?? 0}`;
+/** The loader cache every TMPDIR of the run links to (bin/test/loader-cache.ts; build/ is not committed). */
 const LOADER_CACHE_DIR = join(ROOT, 'build', 'loader-cache');
-
-function linkLoaderCache(dir: string): string {
-  const link = join(dir, loaderCache);
-  symlinkSync(LOADER_CACHE_DIR, link);
-  return link;
-}
-
-/** Removes the link made by linkLoaderCache (the runner's own file, not something a test left). */
-function unlinkLoaderCache(link: string): void {
-  if (lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink() && readlinkSync(link) === LOADER_CACHE_DIR) unlinkSync(link);
-}
 
 function typeScriptSources(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir, { withFileTypes: true })) {
@@ -141,7 +127,7 @@ function runJob(job: Job, index: number, runDir: string): Promise<JobOutcome> {
   // Short: a unix socket path under it (a browser's, say) must fit in 108 bytes.
   const dir = join(runDir, String(index));
   mkdirSync(dir, { recursive: true });
-  const cacheLink = linkLoaderCache(dir);
+  const cacheLink = linkLoaderCache(dir, LOADER_CACHE_DIR);
   const resultPath = join(runDir, 'results', `${index}.json`);
   const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir, ESBUILD_WORKER_THREADS: '0', FDAUDIT_TEST_LOADER_CACHE: LOADER_CACHE_DIR };
   if (process.stdout.isTTY && env.NO_COLOR === undefined) env.FORCE_COLOR ??= '1';
@@ -175,7 +161,7 @@ function runJob(job: Job, index: number, runDir: string): Promise<JobOutcome> {
       const strays: StrayProcess[] = child.pid !== undefined ? sessionProcesses(child.pid) : [];
       killAll(strays);
       for (const p of strays) problems.push(`process ${p.pid} still running after the job (${p.command}); killed`);
-      unlinkLoaderCache(cacheLink);
+      unlinkLoaderCache(cacheLink, LOADER_CACHE_DIR);
       for (const t of listTree(dir)) problems.push(`temp file left outside any file's folder: ${t}`);
       rmSync(dir, { recursive: true, force: true });
       const files = job.files.map((f) => result?.files.find((r) => r.path === f.path) ?? emptyReport(f.path));
@@ -210,7 +196,7 @@ async function main(): Promise<number> {
   chmodSync(runDir, 0o711);
   mkdirSync(join(runDir, 'results'));
   mkdirSync(LOADER_CACHE_DIR, { recursive: true });
-  const runCacheLink = linkLoaderCache(runDir);
+  const runCacheLink = linkLoaderCache(runDir, LOADER_CACHE_DIR);
   const [buildError] = await Promise.all([args.build ? buildDist() : null, args.warm && import.meta.url.endsWith('.ts') ? warmLoaderCache(runDir) : null]);
   if (buildError) throw new Error(buildError);
 
@@ -231,7 +217,7 @@ async function main(): Promise<number> {
   };
   await Promise.all(Array.from({ length: Math.min(parallel, jobCount) }, worker));
   const wallMs = performance.now() - started;
-  unlinkLoaderCache(runCacheLink);
+  unlinkLoaderCache(runCacheLink, LOADER_CACHE_DIR);
   rmSync(runDir, { recursive: true, force: true });
 
   // Tally: every test record once; leftovers fail their file, a job's own problems the job.

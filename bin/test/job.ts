@@ -13,7 +13,7 @@
 import { assert } from '@japa/assert';
 import { configure, processCLIArgs, run } from '@japa/runner';
 import type { PluginFn } from '@japa/runner/types';
-import { mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openFds, zombieChildren } from '../../src/native/fdops.ts';
@@ -22,9 +22,9 @@ import { cloexecInheritedFds } from '../../src/orchestrate/hygiene.ts';
 import type { TestRecord } from '../../src/report/types.ts';
 import { killAll, listTree, sessionProcesses } from './leftovers.ts';
 import { JOB_RESULT_SCHEMA, SUITE_TIMEOUT_MS, type FileReport, type JobResult, type OpenFd, type SpecFile, type StrayProcess } from './protocol.ts';
+import { linkLoaderCache, unlinkLoaderCache } from './loader-cache.ts';
 import { lineReporter } from './reporter.ts';
 
-const LOADER_CACHE_LINK = `tsx-${process.geteuid?.() ?? 0}`;
 /** The run's TypeScript loader cache, which every file's TMPDIR links to (bin/test.ts). */
 const LOADER_CACHE = process.env.FDAUDIT_TEST_LOADER_CACHE ?? '';
 
@@ -43,22 +43,35 @@ function fdTable(): OpenFd[] {
 }
 
 /**
+ * Calls `probe` until `done` says its value is settled, or `tries` calls have been made `ms` apart;
+ * returns the last value.
+ */
+async function settled<T>(probe: () => T | Promise<T>, done: (value: T) => boolean, tries = 50, ms = 20): Promise<T> {
+  let value = await probe();
+  for (let i = 1; i < tries && !done(value); i++) {
+    await sleep(ms);
+    value = await probe();
+  }
+  return value;
+}
+
+/** Where the loader cache really is (the links point there), or null without one. */
+const LOADER_CACHE_REAL: string | null = (() => {
+  try {
+    return LOADER_CACHE ? realpathSync(LOADER_CACHE) : null;
+  } catch {
+    return null;
+  }
+})();
+
+/**
  * The fd table once the loader is done with its cache: it writes compiled files there and tidies the
  * folder on a thread of its own after an import has returned, each time with an fd open for a moment.
  */
-async function settledFdTable(): Promise<OpenFd[]> {
-  let cache: string | null = null;
-  try {
-    cache = realpathSync(LOADER_CACHE);
-  } catch {
-    // no loader cache: nothing to wait for
-  }
-  let table = fdTable();
-  for (let i = 0; i < 100 && cache !== null && table.some((f) => f.target.startsWith(cache)); i++) {
-    await sleep(10);
-    table = fdTable();
-  }
-  return table;
+function settledFdTable(): Promise<OpenFd[]> {
+  const cache = LOADER_CACHE_REAL;
+  if (cache === null) return Promise.resolve(fdTable());
+  return settled(fdTable, (table) => !table.some((f) => f.target.startsWith(cache)), 100, 10);
 }
 
 /** A zombie has no command line left: its name from stat is what there is. */
@@ -92,19 +105,11 @@ async function startLoaderService(dir: string): Promise<void> {
   }
 }
 
-/** Polls `probe` until it returns an empty list or about a second has passed; the last list. */
-async function settled<T>(probe: () => T[]): Promise<T[]> {
-  let found = probe();
-  for (let i = 0; i < 50 && found.length > 0; i++) {
-    await sleep(20);
-    found = probe();
-  }
-  return found;
-}
-
 interface OpenFile {
   report: FileReport;
   dir: string;
+  /** The loader cache link in dir, if the run has a cache. */
+  link: string | null;
   fds: OpenFd[];
   /** Zombies already there when the file began (an earlier file's, reported there). */
   zombies: Set<number>;
@@ -138,10 +143,10 @@ class FileChecks {
     await this.leave();
     const dir = join(this.jobDir, String(this.next++));
     mkdirSync(dir);
-    if (LOADER_CACHE) symlinkSync(LOADER_CACHE, join(dir, LOADER_CACHE_LINK));
+    const link = LOADER_CACHE ? linkLoaderCache(dir, LOADER_CACHE) : null;
     process.env.TMPDIR = dir;
     this.current = {
-      report, dir,
+      report, dir, link,
       fds: await settledFdTable(),
       zombies: new Set(zombieChildren()),
       session: new Set(sessionProcesses(process.pid).map((p) => p.pid)),
@@ -157,8 +162,9 @@ class FileChecks {
     this.current = null;
     const r = f.report;
     r.wallMs = Math.round(performance.now() - f.startedAt);
-    r.zombies = (await settled(() => zombieChildren().filter((pid) => !f.zombies.has(pid)))).map((pid) => ({ pid, command: commandName(pid) }));
-    const strays: StrayProcess[] = await settled(() => sessionProcesses(process.pid).filter((p) => !f.session.has(p.pid)));
+    const none = (list: readonly unknown[]): boolean => list.length === 0;
+    r.zombies = (await settled(() => zombieChildren().filter((pid) => !f.zombies.has(pid)), none)).map((pid) => ({ pid, command: commandName(pid) }));
+    const strays: StrayProcess[] = await settled(() => sessionProcesses(process.pid).filter((p) => !f.session.has(p.pid)), none);
     killAll(strays);
     r.strays = strays;
     // An fd closed through the event loop (a pidfd's watcher, say) is gone a turn or two after the
@@ -170,15 +176,11 @@ class FileChecks {
       const has = new Set(after.map(key));
       return { left: after.filter((x) => !had.has(key(x))), closed: f.fds.filter((x) => !has.has(key(x))) };
     };
-    let d = await diff();
-    for (let i = 0; i < 50 && d.left.length + d.closed.length > 0; i++) {
-      await sleep(20);
-      d = await diff();
-    }
+    const d = await settled(diff, (x) => none(x.left) && none(x.closed));
     r.fdsLeft = d.left;
     r.fdsClosed = d.closed;
     // The loader cache link is the runner's own; anything else in the folder the file left.
-    rmSync(join(f.dir, LOADER_CACHE_LINK), { force: true });
+    if (f.link) unlinkLoaderCache(f.link, LOADER_CACHE);
     r.tempLeft = listTree(f.dir);
     rmSync(f.dir, { recursive: true, force: true });
     process.env.TMPDIR = this.jobDir;
