@@ -5,21 +5,29 @@ import { Worker } from 'node:worker_threads';
 const STOP = 'data:text/javascript,throw%20new%20Error(%22link%20only%22)';
 
 /**
+ * Loads and links `modules` and everything they import, in this thread, without evaluating any of
+ * them: a module loader (tsx from source) compiles and caches them. Rejects with what stopped the
+ * linking (a module that does not load).
+ */
+export async function linkWithoutRunning(modules: readonly URL[]): Promise<void> {
+  const source = [STOP, ...modules.map((m) => m.href)].map((u) => `import ${JSON.stringify(u)};`).join('\n');
+  try {
+    await import(`data:text/javascript,${encodeURIComponent(source)}`);
+  } catch (err) {
+    if (!(err instanceof Error && err.message === 'link only')) throw err;
+  }
+}
+
+/**
  * Compiles a `.ts` worker module and everything it imports in this thread, without running any of
- * it, so that tsx's cache holds them before a worker thread loads them. Call it (once) before
+ * it (linkWithoutRunning), so that tsx's cache holds them before a worker thread loads them. Call it (once) before
  * moduleWorker. Why: tsx's hooks are registered per thread, and a worker's hooks start a compiler
  * process of their own on a cache miss; when the worker ends, its event loop is gone and nothing
  * would ever reap that process. With everything cached, the worker never starts one. A no-op for
  * compiled JavaScript.
  */
 export async function prepareModuleWorker(module: URL): Promise<void> {
-  if (!module.pathname.endsWith('.ts')) return;
-  const source = `import ${JSON.stringify(STOP)}; import ${JSON.stringify(module.href)};`;
-  try {
-    await import(`data:text/javascript,${encodeURIComponent(source)}`);
-  } catch (err) {
-    if (!(err instanceof Error && err.message === 'link only')) throw err;
-  }
+  if (module.pathname.endsWith('.ts')) await linkWithoutRunning([module]);
 }
 
 /**

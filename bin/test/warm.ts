@@ -10,9 +10,7 @@ import { realpathSync, readlinkSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-/** A module that throws when evaluated. Imported first, it stops the evaluation of everything after it. */
-const STOP = 'data:text/javascript,throw%20new%20Error(%22link%20only%22)';
+import { linkWithoutRunning } from '../../src/threads.ts';
 
 function loaderBusy(cache: string): boolean {
   for (const n of readdirSync('/proc/self/fd')) {
@@ -25,14 +23,11 @@ function loaderBusy(cache: string): boolean {
   return false;
 }
 
-const files = process.argv.slice(2);
-const source = [STOP, ...files.map((f) => pathToFileURL(f).href)].map((u) => `import ${JSON.stringify(u)};`).join('\n');
 try {
-  await import(`data:text/javascript,${encodeURIComponent(source)}`);
+  await linkWithoutRunning(process.argv.slice(2).map((f) => pathToFileURL(f)));
 } catch (err) {
-  // The stop module's error is the expected end; anything else (a module that does not link) is for
-  // the spec file that imports it to report, with its own name on it.
-  if (!(err instanceof Error && err.message === 'link only')) process.stderr.write(`warm-up: ${(err as Error).message}\n`);
+  // A module that does not link is for the spec file that imports it to report, with its own name on it.
+  process.stderr.write(`warm-up: ${(err as Error).message}\n`);
 }
 // The loader writes the cache on a thread of its own: wait until it has no file there open.
 const cache = realpathSync(join(tmpdir(), `tsx-${process.geteuid?.() ?? 0}`));
