@@ -4,7 +4,7 @@
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readProcStat } from '../../src/native/procstat.ts';
+import { allProcesses } from '../../src/native/procstat.ts';
 import type { StrayProcess } from './protocol.ts';
 
 function commandLine(pid: string): string {
@@ -22,14 +22,9 @@ function commandLine(pid: string): string {
  * counted as unreaped children, or init reaps them once their parent has gone.
  */
 export function sessionProcesses(sid: number): StrayProcess[] {
-  const out: StrayProcess[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = readProcStat(Number(name));
-    if (!st || st.state === 'Z' || st.session !== sid) continue;
-    out.push({ pid: Number(name), command: commandLine(name) });
-  }
-  return out;
+  return allProcesses()
+    .filter((p) => p.state !== 'Z' && p.session === sid)
+    .map((p) => ({ pid: p.pid, command: commandLine(String(p.pid)) }));
 }
 
 export function killAll(procs: readonly StrayProcess[]): void {

@@ -2,7 +2,7 @@
  * /proc/PID/stat read once, parsed in one place. The command name sits in parentheses and may itself
  * contain ") ", so the fields are whatever follows the last ')'.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcStat {
   /** The command name (at most 15 characters). */
@@ -37,4 +37,15 @@ export function readProcStat(pid: number | 'self'): ProcStat | null {
     session: Number(fields[3]),
     fields,
   };
+}
+
+/** Every process of the system (of this pid namespace) with its stat; processes that end meanwhile are left out. */
+export function allProcesses(): Array<ProcStat & { pid: number }> {
+  const out: Array<ProcStat & { pid: number }> = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = readProcStat(Number(name));
+    if (st) out.push({ ...st, pid: Number(name) });
+  }
+  return out;
 }

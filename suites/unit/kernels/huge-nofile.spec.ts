@@ -6,14 +6,14 @@
  */
 import { test } from '@japa/runner';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUGE_NOFILE } from '../../../src/kernels/types.ts';
 import type { KernelId } from '../../../src/kernels/types.ts';
 import { kernelWrapperPath, wrapArgv } from '../../../src/kernels/wrapper.ts';
 import { nativePath } from '../../../src/native/paths.ts';
-import { readProcStat } from '../../../src/native/procstat.ts';
+import { allProcesses } from '../../../src/native/procstat.ts';
 
 const H = HUGE_NOFILE;
 const HUGE_KERNELS = ['huge-nofile', 'container-eperm+huge-nofile'] as const;
@@ -169,13 +169,7 @@ test.group('huge-nofile: what a program sees and may do with RLIMIT_NOFILE', (gr
 
 /** Live (not zombie) processes in process group `pgid`. */
 function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = readProcStat(Number(name));
-    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') out.push(Number(name));
-  }
-  return out;
+  return allProcesses().filter((p) => p.pgrp === pgid && p.state !== 'Z' && p.state !== 'X').map((p) => p.pid);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
